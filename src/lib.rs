@@ -1,0 +1,9 @@
+pub mod clock;
+pub mod config;
+pub mod request_cookies;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod templates;
+pub mod visit_rule;

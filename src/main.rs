@@ -1,0 +1,32 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use cookies_vs_sessions::clock::SystemClock;
+use cookies_vs_sessions::config::{Cli, Command};
+use cookies_vs_sessions::startup::Application;
+use cookies_vs_sessions::telemetry;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    match run(cli.command()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(settings) => {
+            let app = Application::build(settings, Arc::new(SystemClock)).await?;
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The cookies a request carried, read one pair at a time.
+//!
+//! actix-web's `HttpRequest::cookies()` drops the whole jar when one pair is malformed or the header
+//! holds a non-UTF-8 byte. A visitor with one odd cookie would then lose all of them, so we parse
+//! each pair on its own and let only the bad one fail validation.
+
+use actix_web::HttpRequest;
+use actix_web::http::header::COOKIE;
+use cookie::Cookie;
+
+#[derive(Debug, Default)]
+pub struct RequestCookies {
+    pairs: Vec<(String, String)>,
+}
+
+/// What a request says about one cookie name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieLookup<'a> {
+    Missing,
+    Unique(&'a str),
+    /// Sent more than once (e.g. set under two paths): we cannot know which value is current.
+    Duplicated,
+}
+
+impl RequestCookies {
+    pub fn from_request(req: &HttpRequest) -> Self {
+        let pairs = req
+            .headers()
+            .get_all(COOKIE)
+            .flat_map(|header| {
+                // Invalid bytes become U+FFFD, which then fails the value's own validation.
+                let text = String::from_utf8_lossy(header.as_bytes()).into_owned();
+                Cookie::split_parse(text)
+                    .filter_map(Result::ok)
+                    .map(|c| (c.name().to_owned(), c.value().to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Self { pairs }
+    }
+
+    /// True when the request carried no cookie at all.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| n == name)
+    }
+
+    pub fn lookup(&self, name: &str) -> CookieLookup<'_> {
+        let mut values = self.pairs.iter().filter(|(n, _)| n == name);
+        match (values.next(), values.next()) {
+            (None, _) => CookieLookup::Missing,
+            (Some((_, value)), None) => CookieLookup::Unique(value),
+            (Some(_), Some(_)) => CookieLookup::Duplicated,
+        }
+    }
+
+    /// Every pair in the order the browser sent them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+    use actix_web::test::TestRequest;
+
+    fn cookies(header: &[u8]) -> RequestCookies {
+        let req = TestRequest::default()
+            .insert_header((COOKIE, HeaderValue::from_bytes(header).unwrap()))
+            .to_http_request();
+        RequestCookies::from_request(&req)
+    }
+
+    #[test]
+    fn a_malformed_pair_does_not_hide_the_others() {
+        let jar = cookies(b"junk; visits=3; last_visit=2026-01-01T00:00:00Z");
+        assert_eq!(jar.lookup("visits"), CookieLookup::Unique("3"));
+        assert_eq!(
+            jar.lookup("last_visit"),
+            CookieLookup::Unique("2026-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn non_utf8_bytes_spoil_only_their_own_value() {
+        let jar = cookies(b"visits=\xff\xfe; other=ok");
+        assert!(matches!(jar.lookup("visits"), CookieLookup::Unique(v) if v.contains('\u{FFFD}')));
+        assert_eq!(jar.lookup("other"), CookieLookup::Unique("ok"));
+    }
+
+    #[test]
+    fn duplicates_are_reported() {
+        let jar = cookies(b"visits=1; visits=2");
+        assert_eq!(jar.lookup("visits"), CookieLookup::Duplicated);
+        assert_eq!(jar.lookup("nope"), CookieLookup::Missing);
+        assert!(!jar.is_empty());
+        assert!(RequestCookies::from_request(&TestRequest::default().to_http_request()).is_empty());
+    }
+}

@@ -1,0 +1,205 @@
+//! The Rango counter on plain client cookies: the browser holds `visits` and `last_visit`, and can
+//! read or change them, which is the point this module demonstrates.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::header::{ContentType, LOCATION, VARY};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
+use chrono::{DateTime, Utc};
+
+use super::{CookieCheck, Storage, format_time, visit_context};
+use crate::request_cookies::{CookieLookup, RequestCookies};
+use crate::state::AppState;
+use crate::templates::RenderError;
+use crate::visit_rule::VisitRecord;
+
+/// `GET /cookie/`, `GET /cookie/about/` and `POST /cookie/reset`.
+pub fn scope() -> impl HttpServiceFactory {
+    web::scope("/cookie")
+        // These pages depend on the cookies sent: no cache may serve them to another visitor.
+        .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
+        .service(index)
+        .service(about)
+        .service(reset)
+}
+
+pub const VISITS: &str = "visits";
+pub const LAST_VISIT: &str = "last_visit";
+pub const TEST_COOKIE: &str = "testcookie";
+const TEST_COOKIE_VALUE: &str = "worked";
+
+#[get("/")]
+pub async fn index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, RenderError> {
+    let cookies = RequestCookies::from_request(&req);
+    let record = state.record_visit(read_visit_record(&cookies));
+    let html = state.templates.render(
+        "counter.html",
+        &visit_context(Storage::Cookie, &record, &state),
+    )?;
+    let mut response = visit_response(&record, state.cookie_age);
+    // Once the browser sends back any cookie of ours, it has proved that it keeps them.
+    let proved = [VISITS, LAST_VISIT, TEST_COOKIE]
+        .iter()
+        .any(|name| cookies.contains(name));
+    if !proved {
+        response.cookie(site_cookie(TEST_COOKIE, TEST_COOKIE_VALUE.into()).finish());
+    }
+    Ok(response.body(html))
+}
+
+#[get("/about/")]
+pub async fn about(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, RenderError> {
+    let cookies = RequestCookies::from_request(&req);
+    let record = state.record_visit(read_visit_record(&cookies));
+    let check = if cookies.lookup(TEST_COOKIE) == CookieLookup::Unique(TEST_COOKIE_VALUE) {
+        CookieCheck::JustConfirmed
+    } else if cookies.is_empty() {
+        CookieCheck::LooksBlocked
+    } else {
+        CookieCheck::AlreadyKnown
+    };
+    check.log();
+    let mut context = visit_context(Storage::Cookie, &record, &state);
+    context.insert("cookie_check", &check);
+    let html = state.templates.render("about.html", &context)?;
+    let mut response = visit_response(&record, state.cookie_age);
+    if check == CookieCheck::JustConfirmed {
+        response.cookie(removal(TEST_COOKIE));
+    }
+    Ok(response.body(html))
+}
+
+/// "Forget me": expire every cookie this module sets.
+#[post("/reset")]
+pub async fn reset() -> HttpResponse {
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((LOCATION, "/cookie/"));
+    for name in [VISITS, LAST_VISIT, TEST_COOKIE] {
+        response.cookie(removal(name));
+    }
+    response.finish()
+}
+
+/// The previous visit as the cookies tell it, or `None` for a new visitor. Any value we did not
+/// write ourselves (not a count, not a time, sent twice) makes the visitor new again, with a warning.
+fn read_visit_record(cookies: &RequestCookies) -> Option<VisitRecord> {
+    let visits = cookies.lookup(VISITS);
+    let last_visit = cookies.lookup(LAST_VISIT);
+    if (visits, last_visit) == (CookieLookup::Missing, CookieLookup::Missing) {
+        return None;
+    }
+    let record = match (visits, last_visit) {
+        (CookieLookup::Unique(visits), CookieLookup::Unique(last_visit)) => {
+            parse_visits(visits).zip(parse_last_visit(last_visit))
+        }
+        _ => None,
+    }
+    .map(|(visits, last_visit)| VisitRecord { visits, last_visit });
+    if record.is_none() {
+        tracing::warn!(
+            visits = %Shortened(visits),
+            last_visit = %Shortened(last_visit),
+            "ignoring visit cookies that do not parse; counting as a new visitor"
+        );
+    }
+    record
+}
+
+/// A decimal count that fits: digits only, so `-3`, `+3`, `1e9` and the empty string are refused.
+fn parse_visits(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn parse_last_visit(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.with_timezone(&Utc))
+}
+
+/// A 200 page response that (re)sets both counter cookies, refreshing their Max-Age.
+fn visit_response(record: &VisitRecord, cookie_age: u32) -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response.content_type(ContentType::html());
+    let max_age = Duration::seconds(cookie_age.into());
+    for (name, value) in [
+        (VISITS, record.visits.to_string()),
+        (LAST_VISIT, format_time(record.last_visit)),
+    ] {
+        response.cookie(site_cookie(name, value).max_age(max_age).finish());
+    }
+    response
+}
+
+/// Our cookies are site-wide and not HttpOnly: the page is about the client seeing and editing them.
+fn site_cookie(name: &'static str, value: String) -> actix_web::cookie::CookieBuilder<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .same_site(SameSite::Lax)
+}
+
+fn removal(name: &'static str) -> Cookie<'static> {
+    let mut cookie = site_cookie(name, String::new()).finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// Logs at most a short prefix of a hostile value (it may be kilobytes long).
+struct Shortened<'a>(CookieLookup<'a>);
+
+impl std::fmt::Display for Shortened<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 40;
+        match self.0 {
+            CookieLookup::Missing => f.write_str("(missing)"),
+            CookieLookup::Duplicated => f.write_str("(sent more than once)"),
+            CookieLookup::Unique(value) if value.chars().count() > SHOWN => {
+                let prefix: String = value.chars().take(SHOWN).collect();
+                write!(f, "{prefix:?}… ({} bytes)", value.len())
+            }
+            CookieLookup::Unique(value) => write!(f, "{value:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_decimal_counts_parse() {
+        assert_eq!(parse_visits("0"), Some(0));
+        assert_eq!(parse_visits("42"), Some(42));
+        assert_eq!(parse_visits("007"), Some(7));
+        for bad in [
+            "",
+            "abc",
+            "-3",
+            "+3",
+            "1e9",
+            " 4",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(parse_visits(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_visits(&"9".repeat(8192)), None);
+    }
+
+    #[test]
+    fn last_visit_parses_rfc3339_in_any_offset() {
+        assert_eq!(
+            parse_last_visit("2026-01-01T02:00:00+02:00"),
+            Some("2026-01-01T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(parse_last_visit("2026-01-01 00:00:00.123456"), None);
+    }
+}

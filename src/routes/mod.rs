@@ -1,0 +1,73 @@
+//! One file per module of the site; this file holds what their pages share.
+
+pub mod cookie_counter;
+pub mod home;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::SecondsFormat;
+use serde::Serialize;
+use tera::Context;
+
+use crate::state::AppState;
+use crate::templates::RenderError;
+use crate::visit_rule::VisitRecord;
+
+/// Which storage a counter page demonstrates; templates use it for titles and links.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    Cookie,
+    Session,
+}
+
+/// What the about page learned about the browser's cookie support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieCheck {
+    /// The test cookie came back just now (and has been removed).
+    JustConfirmed,
+    /// The browser sent cookies earlier in this visit, so it evidently keeps them.
+    AlreadyKnown,
+    /// The request carried no cookie at all.
+    LooksBlocked,
+}
+
+impl CookieCheck {
+    pub fn log(self) {
+        match self {
+            Self::JustConfirmed => tracing::info!("TEST COOKIE WORKED!"),
+            Self::LooksBlocked => tracing::warn!("no cookie came back: cookies look blocked"),
+            Self::AlreadyKnown => {}
+        }
+    }
+}
+
+/// The `last_visit` text as cookies hold it and pages show it: RFC 3339 UTC, whole seconds.
+pub fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The context every counter and about page renders from.
+pub fn visit_context(storage: Storage, record: &VisitRecord, state: &AppState) -> Context {
+    let mut context = Context::new();
+    context.insert("storage", &storage);
+    context.insert("visits", &record.visits);
+    context.insert("last_visit", &format_time(record.last_visit));
+    let period = state.visit_period.to_std().unwrap_or_default();
+    context.insert(
+        "visit_period",
+        &humantime::format_duration(period).to_string(),
+    );
+    context
+}
+
+/// Any path we do not serve.
+pub async fn not_found(state: web::Data<AppState>) -> Result<HttpResponse, RenderError> {
+    let mut context = Context::new();
+    context.insert("title", "Page not found");
+    context.insert("message", "There is no page at this address.");
+    state
+        .templates
+        .page(StatusCode::NOT_FOUND, "error.html", &context)
+}

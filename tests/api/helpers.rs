@@ -1,0 +1,195 @@
+//! Spawns the real app per test on a random port, with a clock the test moves by hand.
+
+use std::io::Write;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use cookies_vs_sessions::clock::Clock;
+pub use cookies_vs_sessions::config::Settings;
+use cookies_vs_sessions::startup::Application;
+use reqwest::header::{COOKIE, HeaderValue, SET_COOKIE};
+
+/// A clock that only moves when told to.
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn advance(&self, by: TimeDelta) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The time every test app starts at.
+pub fn start_time() -> DateTime<Utc> {
+    "2026-03-01T09:30:00Z".parse().unwrap()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub clock: Arc<ManualClock>,
+    /// A client without a cookie jar: the test says exactly which cookies are sent.
+    pub raw: reqwest::Client,
+}
+
+pub fn test_settings() -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        visit_period: TimeDelta::days(1),
+        cookie_age: 1_209_600,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_settings()).await
+}
+
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    LazyLock::force(&LOG_CAPTURE);
+    let clock = Arc::new(ManualClock(Mutex::new(start_time())));
+    let app = Application::build(settings, clock.clone())
+        .await
+        .expect("the app should start");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        clock,
+        raw: client(false),
+    }
+}
+
+fn client(with_cookie_jar: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(with_cookie_jar)
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A client that keeps cookies between requests, as a browser does.
+    pub fn browser(&self) -> Browser<'_> {
+        Browser {
+            app: self,
+            client: client(true),
+        }
+    }
+
+    /// GET with exactly this `Cookie` header (raw bytes, so tests can send what browsers would not).
+    pub async fn get_with_cookie(&self, path: &str, cookie: &[u8]) -> reqwest::Response {
+        self.raw
+            .get(self.url(path))
+            .header(COOKIE, HeaderValue::from_bytes(cookie).unwrap())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.raw.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The log lines written while serving this app's requests.
+    pub fn logs(&self) -> Vec<String> {
+        let host = format!("http.host=127.0.0.1:{}", self.port);
+        let captured = LOG_CAPTURE.lock().unwrap();
+        String::from_utf8_lossy(&captured)
+            .lines()
+            .filter(|line| line.contains(&host))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    pub fn logged(&self, level: &str, message: &str) -> bool {
+        self.logs()
+            .iter()
+            .any(|line| line.contains(level) && line.contains(message))
+    }
+}
+
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub client: reqwest::Client,
+}
+
+impl Browser<'_> {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.app.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.client.post(self.app.url(path)).send().await.unwrap()
+    }
+
+    /// GET a page, check it rendered, and read its visit count.
+    pub async fn visits(&self, path: &str) -> u32 {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200);
+        visit_count(&response.text().await.unwrap())
+    }
+}
+
+pub fn set_cookies(response: &reqwest::Response) -> Vec<cookie::Cookie<'static>> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|h| cookie::Cookie::parse(h.to_str().unwrap().to_owned()).unwrap())
+        .collect()
+}
+
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<cookie::Cookie<'static>> {
+    set_cookies(response).into_iter().find(|c| c.name() == name)
+}
+
+/// The number a page shows in its `visit-count` element.
+pub fn visit_count(html: &str) -> u32 {
+    text_of(html, "id=\"visit-count\">")
+        .parse()
+        .unwrap_or_else(|_| panic!("no visit count in the page:\n{html}"))
+}
+
+/// The text right after `marker` up to the next tag.
+pub fn text_of<'a>(html: &'a str, marker: &str) -> &'a str {
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} is not in the page:\n{html}"))
+        + marker.len();
+    let end = html[start..].find('<').map_or(html.len(), |i| start + i);
+    &html[start..end]
+}
+
+/// Every test's app logs into one buffer; `TestApp::logs` picks its own lines by port.
+static LOG_CAPTURE: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = buffer.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_ansi(false)
+        .with_writer(move || CaptureWriter(writer.clone()))
+        .init();
+    buffer
+});
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

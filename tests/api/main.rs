@@ -1,0 +1,3 @@
+mod cookie_counter;
+mod helpers;
+mod home;
