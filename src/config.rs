@@ -1,10 +1,17 @@
 //! Command line and environment settings. Every option has an environment fallback.
 
+use std::fmt;
+use std::time::Duration;
+
+use actix_web::cookie::Key;
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
 
+use crate::session_store::DatabaseUrl;
+
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 pub const DEFAULT_VISIT_PERIOD: &str = "1d";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/sessions.sqlite3";
 /// Django's default cookie and session age.
 pub const TWO_WEEKS_IN_SECONDS: u32 = 1_209_600;
 
@@ -27,6 +34,10 @@ pub struct Cli {
 pub enum Command {
     /// Run the web site (the default when no subcommand is given).
     Serve(Settings),
+    /// Apply pending database migrations (the server also applies them at start).
+    Migrate(DatabaseSettings),
+    /// Delete expired sessions, as Django's `clearsessions`, and print how many.
+    Clearsessions(DatabaseSettings),
 }
 
 impl Cli {
@@ -49,6 +60,75 @@ pub struct Settings {
     /// Max-Age of the `visits` and `last_visit` cookies, in seconds (two weeks, as Django's default).
     #[arg(long, env = "COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS)]
     pub cookie_age: u32,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    #[command(flatten)]
+    pub session: SessionSettings,
+
+    /// How often the server deletes expired sessions in the background (`1h`, `10m`).
+    #[arg(long, env = "PURGE_INTERVAL", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub purge_interval: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// Where sessions are stored: `sqlite://PATH` (the directory is created) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: DatabaseUrl,
+
+    /// Connections in the pool (SQLite serialises writers anyway; PostgreSQL serves them at once).
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub database_pool_size: u16,
+}
+
+/// Django's session settings, under Django's names and defaults.
+#[derive(Debug, Clone, Args)]
+pub struct SessionSettings {
+    /// Lifetime of a session and of its `sessionid` cookie, in seconds (two weeks).
+    #[arg(long, env = "SESSION_COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS)]
+    pub session_cookie_age: u32,
+
+    /// Send `sessionid` over HTTPS only. Off by default so that http://127.0.0.1 works.
+    #[arg(long, env = "SESSION_COOKIE_SECURE")]
+    pub session_cookie_secure: bool,
+
+    /// Make `sessionid` a browser-session cookie (no Max-Age); the server still expires the data
+    /// after the session cookie age.
+    #[arg(long, env = "SESSION_EXPIRE_AT_BROWSER_CLOSE")]
+    pub session_expire_at_browser_close: bool,
+
+    /// Refresh the session's expiry (and cookie) on every request, not only when it changes.
+    #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST")]
+    pub session_save_every_request: bool,
+
+    /// Signs the session cookie: 64 bytes or more. Without it a random key is made at start, and
+    /// sessions do not survive a restart. Instances that share sessions must share the key.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<SecretKey>,
+}
+
+/// The cookie-signing key. Its `Debug` never shows the key.
+#[derive(Clone)]
+pub struct SecretKey(pub Key);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(********)")
+    }
+}
+
+impl std::str::FromStr for SecretKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text.len() < 64 {
+            return Err(format!("is {} bytes long; use 64 or more", text.len()));
+        }
+        // Derived through HKDF so that every byte of a long secret counts.
+        Ok(Self(Key::derive_from(text.as_bytes())))
+    }
 }
 
 pub fn parse_period(text: &str) -> Result<TimeDelta, String> {
@@ -60,23 +140,61 @@ pub fn parse_period(text: &str) -> Result<TimeDelta, String> {
 mod tests {
     use super::*;
 
+    fn serve_settings(args: &[&str]) -> Settings {
+        let cli =
+            Cli::try_parse_from(std::iter::once("cookies-vs-sessions").chain(args.iter().copied()));
+        match cli.unwrap().command() {
+            Command::Serve(settings) => settings,
+            other => panic!("serve expected, got {other:?}"),
+        }
+    }
+
     #[test]
     fn no_subcommand_means_serve_with_the_documented_defaults() {
-        let Command::Serve(settings) = Cli::try_parse_from(["cookies-vs-sessions"])
-            .unwrap()
-            .command();
+        let settings = serve_settings(&[]);
         assert_eq!(settings.bind, "127.0.0.1:8000");
         assert_eq!(settings.visit_period, TimeDelta::days(1));
         assert_eq!(settings.cookie_age, 1_209_600);
+        let database = settings.database;
+        assert_eq!(
+            database.database_url,
+            DatabaseUrl::Sqlite("data/sessions.sqlite3".into())
+        );
+        let session = settings.session;
+        assert_eq!(session.session_cookie_age, 1_209_600);
+        assert!(!session.session_cookie_secure);
+        assert!(!session.session_expire_at_browser_close);
+        assert!(!session.session_save_every_request);
+        assert!(session.secret_key.is_none());
+        assert_eq!(settings.purge_interval, Duration::from_secs(3600));
     }
 
     #[test]
     fn visit_period_takes_human_durations() {
         let cli = Cli::try_parse_from(["cookies-vs-sessions", "serve", "--visit-period", "10s"]);
-        let Command::Serve(settings) = cli.unwrap().command();
+        let Command::Serve(settings) = cli.unwrap().command() else {
+            panic!("serve expected")
+        };
         assert_eq!(settings.visit_period, TimeDelta::seconds(10));
         assert!(parse_period("1d").is_ok_and(|p| p == TimeDelta::days(1)));
         assert!(parse_period("ten seconds").is_err());
         assert!(parse_period("-3s").is_err());
+    }
+
+    #[test]
+    fn database_subcommands_take_a_url() {
+        let cli = Cli::try_parse_from(["x", "clearsessions", "--database-url", "sqlite://a.db"]);
+        let Command::Clearsessions(database) = cli.unwrap().command() else {
+            panic!("clearsessions expected")
+        };
+        assert_eq!(database.database_url, DatabaseUrl::Sqlite("a.db".into()));
+        assert!(Cli::try_parse_from(["x", "migrate", "--database-url", "ftp://x"]).is_err());
+    }
+
+    #[test]
+    fn secret_keys_shorter_than_64_bytes_are_refused() {
+        assert!("k".repeat(63).parse::<SecretKey>().is_err());
+        let key: SecretKey = "k".repeat(64).parse().unwrap();
+        assert_eq!(format!("{key:?}"), "SecretKey(********)");
     }
 }

@@ -4,14 +4,21 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_files::Files;
+use actix_session::SessionMiddleware;
+use actix_session::config::{
+    BrowserSession, CookieContentSecurity, PersistentSession, SessionLifecycle, TtlExtensionPolicy,
+};
+use actix_session::storage::SessionStore;
+use actix_web::cookie::{Key, SameSite, time::Duration};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
 use crate::clock::Clock;
-use crate::config::Settings;
-use crate::routes::{self, cookie_counter, home};
+use crate::config::{SessionSettings, Settings};
+use crate::routes::{self, cookie_counter, home, session_counter};
+use crate::session_store::{Database, DieselSessionStore, spawn_background_purge};
 use crate::state::AppState;
 use crate::templates::Templates;
 
@@ -28,6 +35,16 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let database = Database::connect(
+            &settings.database.database_url,
+            settings.database.database_pool_size.into(),
+        )
+        .await?;
+        tracing::info!(database = %settings.database.database_url, "session database ready");
+        spawn_background_purge(database.clone(), settings.purge_interval);
+        let store = DieselSessionStore::new(database);
+        let session_settings = settings.session.clone();
+        let key = signing_key(&session_settings);
         let state = web::Data::new(AppState {
             templates: Templates::load().context("templates do not parse")?,
             clock,
@@ -40,6 +57,11 @@ impl Application {
                 .app_data(state.clone())
                 .service(home::home)
                 .service(cookie_counter::scope())
+                .service(session_counter::scope(session_middleware(
+                    store.clone(),
+                    &session_settings,
+                    key.clone(),
+                )))
                 .service(Files::new("/static", STATIC_DIR))
                 .default_service(web::to(routes::not_found))
         })
@@ -52,7 +74,61 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from elsewhere (tests restart it; a signal handler could too).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// actix-session configured as Django's session framework: cookie `sessionid`, HttpOnly,
+/// SameSite=Lax, Path=/, Secure only when asked, two-week age.
+fn session_middleware<S: SessionStore>(
+    store: S,
+    settings: &SessionSettings,
+    key: Key,
+) -> SessionMiddleware<S> {
+    let age = Duration::seconds(settings.session_cookie_age.into());
+    let extension = if settings.session_save_every_request {
+        TtlExtensionPolicy::OnEveryRequest
+    } else {
+        TtlExtensionPolicy::OnStateChanges
+    };
+    let lifecycle: SessionLifecycle = if settings.session_expire_at_browser_close {
+        BrowserSession::default()
+            .state_ttl(age)
+            .state_ttl_extension_policy(extension)
+            .into()
+    } else {
+        PersistentSession::default()
+            .session_ttl(age)
+            .session_ttl_extension_policy(extension)
+            .into()
+    };
+    SessionMiddleware::builder(store, key)
+        .cookie_name("sessionid".into())
+        .cookie_secure(settings.session_cookie_secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".into())
+        // The cookie carries the key plus its signature: a forged key is refused before any
+        // database lookup, yet the key stays visible, as Django's is.
+        .cookie_content_security(CookieContentSecurity::Signed)
+        .session_lifecycle(lifecycle)
+        .build()
+}
+
+fn signing_key(settings: &SessionSettings) -> Key {
+    match &settings.secret_key {
+        Some(secret) => secret.0.clone(),
+        None => {
+            tracing::warn!(
+                "no SECRET_KEY given: using a random one, so sessions will not survive a restart"
+            );
+            Key::generate()
+        }
     }
 }

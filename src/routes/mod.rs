@@ -2,6 +2,7 @@
 
 pub mod cookie_counter;
 pub mod home;
+pub mod session_counter;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

@@ -1,7 +1,7 @@
 use chrono::TimeDelta;
 use cookie::SameSite;
 
-use crate::helpers::{set_cookie, spawn_app, spawn_app_with, start_time, test_settings, text_of};
+use crate::helpers::{set_cookie, spawn_app, spawn_app_with, start_time, text_of};
 
 const TWO_WEEKS: i64 = 14 * 24 * 60 * 60;
 
@@ -40,11 +40,7 @@ async fn first_visit_counts_one_and_sets_readable_cookies() {
 
 #[tokio::test]
 async fn cookie_age_is_configurable() {
-    let app = spawn_app_with(crate::helpers::Settings {
-        cookie_age: 60,
-        ..test_settings()
-    })
-    .await;
+    let app = spawn_app_with(|settings| settings.cookie_age = 60).await;
     let response = app.get("/cookie/").await;
     let visits = set_cookie(&response, "visits").unwrap();
     assert_eq!(visits.max_age().map(|a| a.whole_seconds()), Some(60));
@@ -90,11 +86,7 @@ async fn a_revisit_after_the_period_counts_and_moves_last_visit() {
 
 #[tokio::test]
 async fn the_period_is_configurable() {
-    let app = spawn_app_with(crate::helpers::Settings {
-        visit_period: TimeDelta::seconds(10),
-        ..test_settings()
-    })
-    .await;
+    let app = spawn_app_with(|settings| settings.visit_period = TimeDelta::seconds(10)).await;
     let browser = app.browser();
     assert_eq!(browser.visits("/cookie/").await, 1);
     app.clock.advance(TimeDelta::seconds(9));

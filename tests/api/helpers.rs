@@ -6,8 +6,12 @@ use std::sync::{Arc, LazyLock, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use cookies_vs_sessions::clock::Clock;
 pub use cookies_vs_sessions::config::Settings;
+use cookies_vs_sessions::config::{DatabaseSettings, SessionSettings};
+use cookies_vs_sessions::session_store::DatabaseUrl;
 use cookies_vs_sessions::startup::Application;
+use diesel::{Connection, SqliteConnection};
 use reqwest::header::{COOKIE, HeaderValue, SET_COOKIE};
+use tempfile::TempDir;
 
 /// A clock that only moves when told to.
 pub struct ManualClock(Mutex<DateTime<Utc>>);
@@ -29,39 +33,72 @@ pub fn start_time() -> DateTime<Utc> {
     "2026-03-01T09:30:00Z".parse().unwrap()
 }
 
+/// The key test apps sign session cookies with, so tests can forge and verify them.
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-test-secret-test-secret-0123";
+
 pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub clock: Arc<ManualClock>,
+    pub settings: Settings,
     /// A client without a cookie jar: the test says exactly which cookies are sent.
     pub raw: reqwest::Client,
+    server: actix_web::dev::ServerHandle,
+    /// Holds the app's SQLite database; removed when the test ends.
+    pub dir: Arc<TempDir>,
 }
 
-pub fn test_settings() -> Settings {
+/// The settings of a test app: port 0, a SQLite file in `dir`, a known secret key.
+pub fn test_settings(dir: &TempDir) -> Settings {
+    let url = format!("sqlite://{}", dir.path().join("sessions.sqlite3").display());
     Settings {
         bind: "127.0.0.1:0".into(),
         visit_period: TimeDelta::days(1),
         cookie_age: 1_209_600,
+        database: DatabaseSettings {
+            database_url: url.parse().unwrap(),
+            database_pool_size: 4,
+        },
+        session: SessionSettings {
+            session_cookie_age: 1_209_600,
+            session_cookie_secure: false,
+            session_expire_at_browser_close: false,
+            session_save_every_request: false,
+            secret_key: Some(TEST_SECRET.parse().unwrap()),
+        },
+        purge_interval: std::time::Duration::from_secs(3600),
     }
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(test_settings()).await
+    spawn_app_with(|_| {}).await
 }
 
-pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    LazyLock::force(&LOG_CAPTURE);
+/// A test app whose settings the test adjusts first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(&dir);
+    configure(&mut settings);
     let clock = Arc::new(ManualClock(Mutex::new(start_time())));
-    let app = Application::build(settings, clock.clone())
+    launch(settings, clock, Arc::new(dir)).await
+}
+
+async fn launch(settings: Settings, clock: Arc<ManualClock>, dir: Arc<TempDir>) -> TestApp {
+    LazyLock::force(&LOG_CAPTURE);
+    let app = Application::build(settings.clone(), clock.clone())
         .await
         .expect("the app should start");
     let port = app.port();
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         clock,
+        settings,
         raw: client(false),
+        server,
+        dir,
     }
 }
 
@@ -74,6 +111,20 @@ fn client(with_cookie_jar: bool) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Stops this app gracefully and starts a new one on the same database, clock and settings.
+    pub async fn restart(self) -> TestApp {
+        self.server.stop(true).await;
+        launch(self.settings, self.clock, self.dir).await
+    }
+
+    /// A direct connection to the app's SQLite database, to look at or damage its rows.
+    pub fn sqlite(&self) -> SqliteConnection {
+        let DatabaseUrl::Sqlite(path) = &self.settings.database.database_url else {
+            panic!("not a SQLite app")
+        };
+        SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -192,4 +243,39 @@ impl Write for CaptureWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A `sessionid=…` cookie pair carrying `key`, signed with the test apps' secret as the app signs
+/// its own: the way to present a well-formed key the store has never issued.
+pub fn signed_session_cookie(key: &str) -> String {
+    use actix_web::cookie::{Cookie, CookieJar};
+    let secret: cookies_vs_sessions::config::SecretKey = TEST_SECRET.parse().unwrap();
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&secret.0)
+        .add(Cookie::new("sessionid", key.to_owned()));
+    let signed = jar.delta().next().unwrap().encoded().to_string();
+    signed.split(';').next().unwrap().to_owned()
+}
+
+/// The `sessionid` pair a response set, ready to send back as a `Cookie` header.
+pub fn session_cookie_pair(response: &reqwest::Response) -> String {
+    let cookie = set_cookie(response, "sessionid").expect("a sessionid cookie");
+    // Re-encode as the server sent it: the signed value holds `/`, `+` and `=`.
+    let header = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|h| h.to_str().unwrap())
+        .find(|h| h.starts_with("sessionid="))
+        .unwrap();
+    assert!(!cookie.value().is_empty());
+    header.split(';').next().unwrap().to_owned()
+}
+
+/// The session key inside a signed `sessionid` value: what the server stores it under.
+pub fn session_key_of(pair: &str) -> String {
+    let value = pair.strip_prefix("sessionid=").unwrap();
+    let decoded = cookie::Cookie::parse_encoded(format!("x={value}")).unwrap();
+    // A signed cookie value is the base64 HMAC (44 characters) followed by the value.
+    decoded.value()[44..].to_owned()
 }

@@ -1,0 +1,90 @@
+//! The same counter with the data on the server, in actix-session over our diesel store: the
+//! browser holds only `sessionid`. Also MDN LocalLibrary's `num_visits`.
+
+use actix_session::SessionMiddleware;
+use actix_session::storage::SessionStore;
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::header::{ContentType, LOCATION, VARY};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+
+use super::{CookieCheck, Storage, visit_context};
+use crate::request_cookies::RequestCookies;
+use crate::state::AppState;
+use crate::typed_session::TypedSession;
+use crate::visit_rule::VisitRecord;
+
+/// `GET /session/`, `GET /session/about/` and `POST /session/reset`, behind the session middleware
+/// of whichever store is configured.
+pub fn scope<S: SessionStore + 'static>(sessions: SessionMiddleware<S>) -> impl HttpServiceFactory {
+    web::scope("/session")
+        .wrap(sessions)
+        // These pages depend on the session cookie: no cache may serve them to another visitor.
+        .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
+        .service(index)
+        .service(about)
+        .service(reset)
+}
+
+#[get("/")]
+pub async fn index(
+    session: TypedSession,
+    state: web::Data<AppState>,
+) -> actix_web::Result<HttpResponse> {
+    if session.is_empty() {
+        session.set_test_cookie()?;
+    }
+    let record = count_visit(&session, &state)?;
+    // MDN counts every view, before showing it: the first view says 1.
+    let num_visits = session.num_visits().saturating_add(1);
+    session.set_num_visits(num_visits)?;
+    let mut context = visit_context(Storage::Session, &record, &state);
+    context.insert("num_visits", &num_visits);
+    let html = state.templates.render("counter.html", &context)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(html))
+}
+
+#[get("/about/")]
+pub async fn about(
+    req: HttpRequest,
+    session: TypedSession,
+    state: web::Data<AppState>,
+) -> actix_web::Result<HttpResponse> {
+    let check = if session.take_test_cookie() {
+        CookieCheck::JustConfirmed
+    } else if RequestCookies::from_request(&req).is_empty() {
+        CookieCheck::LooksBlocked
+    } else {
+        CookieCheck::AlreadyKnown
+    };
+    check.log();
+    let record = count_visit(&session, &state)?;
+    let mut context = visit_context(Storage::Session, &record, &state);
+    context.insert("cookie_check", &check);
+    let html = state.templates.render("about.html", &context)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(html))
+}
+
+/// Django's `flush`: delete the stored session and expire the cookie.
+#[post("/reset")]
+pub async fn reset(session: TypedSession) -> HttpResponse {
+    session.flush();
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/session/"))
+        .finish()
+}
+
+/// Applies the rule to the session's record, writing only when it changed: a revisit within the
+/// period leaves the session untouched, so the store is not written.
+fn count_visit(session: &TypedSession, state: &AppState) -> actix_web::Result<VisitRecord> {
+    let previous = session.visit_record();
+    let record = state.record_visit(previous);
+    if previous != Some(record) {
+        session.set_visit_record(&record)?;
+    }
+    Ok(record)
+}

@@ -1,0 +1,104 @@
+//! The binary's subcommands, run as a user would.
+
+use std::process::{Command, Output};
+
+use diesel::prelude::*;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn migrate_creates_the_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/new/dir/sessions.sqlite3", dir.path().display());
+    let first = run(&["migrate", "--database-url", &url]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).starts_with("Applied migrations: "));
+    let again = run(&["migrate", "--database-url", &url]);
+    assert_eq!(stdout(&again).trim(), "No migrations to apply.");
+}
+
+#[test]
+fn clearsessions_deletes_only_expired_sessions_and_says_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.sqlite3").display().to_string();
+    let url = format!("sqlite://{path}");
+    assert!(run(&["migrate", "--database-url", &url]).status.success());
+    let mut db = SqliteConnection::establish(&path).unwrap();
+    let insert =
+        "INSERT INTO sessions (session_key, session_data, expire_date) VALUES (?, '{}', ?)";
+    for (key, expire) in [
+        ("expired1", "2000-01-01 00:00:00"),
+        ("expired2", "2020-05-05 12:00:00"),
+        ("live", "2999-01-01 00:00:00"),
+    ] {
+        diesel::sql_query(insert)
+            .bind::<diesel::sql_types::Text, _>(key)
+            .bind::<diesel::sql_types::Text, _>(expire)
+            .execute(&mut db)
+            .unwrap();
+    }
+    let output = run(&["clearsessions", "--database-url", &url]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).trim(), "Deleted 2 expired sessions.");
+    let left: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT COUNT(*) FROM sessions")
+        .get_result(&mut db)
+        .unwrap();
+    assert_eq!(left, 1);
+}
+
+#[test]
+fn an_unreachable_database_stops_the_server_with_a_clear_error() {
+    let url = "postgres://app:hunter2@127.0.0.1:1/sessions";
+    let output = run(&["serve", "--bind", "127.0.0.1:0", "--database-url", url]);
+    assert!(!output.status.success());
+    let error = stderr(&output);
+    assert!(
+        error.contains(
+            "cannot open the session database at postgres://app:********@127.0.0.1:1/sessions"
+        ),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2"), "the password leaked: {error}");
+}
+
+#[test]
+fn an_unusable_sqlite_path_stops_the_server_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let url = format!("sqlite://{}/sessions.sqlite3", blocker.display());
+    let output = run(&["serve", "--bind", "127.0.0.1:0", "--database-url", &url]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("error: cannot"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_options_are_refused_before_anything_starts() {
+    let output = run(&["--visit-period", "forever"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--visit-period"));
+    let output = run(&["--secret-key", "too-short"]);
+    assert!(
+        stderr(&output).contains("use 64 or more"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1,0 +1,237 @@
+//! One test suite for every session store, in the spirit of actix-session's own acceptance suite
+//! (which is private upstream) plus Django's store behaviours. `store_suite!(Harness)` expands to
+//! one `#[tokio::test]` per behaviour for that backend.
+
+use std::collections::HashMap;
+use std::time::Duration as StdDuration;
+
+use actix_session::storage::{LoadError, SessionKey, SessionStore, generate_session_key};
+use actix_web::cookie::time::Duration;
+
+/// What the suite needs from a backend beyond the `SessionStore` trait.
+pub trait StoreHarness: Sized {
+    type Store: SessionStore;
+    /// A store over fresh, empty storage of its own.
+    async fn new() -> Self;
+    fn store(&self) -> &Self::Store;
+    /// Overwrites the stored data under `key` with bytes that are not a session.
+    async fn corrupt(&self, key: &SessionKey);
+    /// Deletes expired sessions and says how many, or `None` where the backend expires them itself.
+    async fn purge(&self) -> Option<u64>;
+}
+
+fn state(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+const HOUR: Duration = Duration::hours(1);
+const SECOND: Duration = Duration::seconds(1);
+
+/// Long enough for a one-second TTL to have run out on every backend.
+async fn let_one_second_pass() {
+    tokio::time::sleep(StdDuration::from_millis(1_500)).await;
+}
+
+pub async fn round_trip<H: StoreHarness>() {
+    let h = H::new().await;
+    let saved = state(&[("visits", "3"), ("last_visit", "\"2026-03-01T09:30:00Z\"")]);
+    let key = h.store().save(saved.clone(), &HOUR).await.unwrap();
+    assert_eq!(key.as_ref().len(), 64);
+    assert_eq!(h.store().load(&key).await.unwrap(), Some(saved));
+}
+
+pub async fn unknown_or_malformed_keys_load_nothing<H: StoreHarness>() {
+    let h = H::new().await;
+    h.store().save(state(&[("a", "1")]), &HOUR).await.unwrap();
+    for key in [
+        generate_session_key().as_ref().to_owned(),
+        "short".to_owned(),
+        "' OR '1'='1".to_owned(),
+        "x".repeat(4000),
+    ] {
+        let key = SessionKey::try_from(key).unwrap();
+        assert_eq!(h.store().load(&key).await.unwrap(), None);
+    }
+}
+
+pub async fn expired_sessions_never_load<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
+    assert!(h.store().load(&key).await.unwrap().is_some());
+    let_one_second_pass().await;
+    assert_eq!(h.store().load(&key).await.unwrap(), None);
+}
+
+pub async fn update_replaces_the_state_under_the_same_key<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &HOUR).await.unwrap();
+    let kept = key.as_ref().to_owned();
+    let new_state = state(&[("a", "2"), ("b", "3")]);
+    let updated = h
+        .store()
+        .update(key, new_state.clone(), &HOUR)
+        .await
+        .unwrap();
+    assert_eq!(updated.as_ref(), kept);
+    assert_eq!(h.store().load(&updated).await.unwrap(), Some(new_state));
+}
+
+pub async fn update_ttl_extends_the_session<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
+    h.store().update_ttl(&key, &HOUR).await.unwrap();
+    let_one_second_pass().await;
+    assert!(h.store().load(&key).await.unwrap().is_some());
+}
+
+pub async fn update_ttl_does_not_revive_an_expired_session<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
+    let_one_second_pass().await;
+    h.store().update_ttl(&key, &HOUR).await.unwrap();
+    assert_eq!(h.store().load(&key).await.unwrap(), None);
+}
+
+pub async fn delete_removes_the_session<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &HOUR).await.unwrap();
+    let other = h.store().save(state(&[("b", "2")]), &HOUR).await.unwrap();
+    h.store().delete(&key).await.unwrap();
+    assert_eq!(h.store().load(&key).await.unwrap(), None);
+    assert!(
+        h.store().load(&other).await.unwrap().is_some(),
+        "only that one"
+    );
+    h.store()
+        .delete(&key)
+        .await
+        .expect("deleting twice is fine");
+}
+
+/// A session deleted (flushed, or purged) must not come back under its old key when a request
+/// that loaded it before the delete finishes and saves.
+pub async fn update_after_delete_issues_a_new_key<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &HOUR).await.unwrap();
+    let old = SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+    h.store().delete(&key).await.unwrap();
+    let new_state = state(&[("a", "2")]);
+    let new_key = h
+        .store()
+        .update(key, new_state.clone(), &HOUR)
+        .await
+        .unwrap();
+    assert_ne!(new_key.as_ref(), old.as_ref());
+    assert_eq!(h.store().load(&old).await.unwrap(), None);
+    assert_eq!(h.store().load(&new_key).await.unwrap(), Some(new_state));
+}
+
+pub async fn update_after_expiry_issues_a_new_key<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
+    let old = SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+    let_one_second_pass().await;
+    let new_key = h
+        .store()
+        .update(key, state(&[("a", "2")]), &HOUR)
+        .await
+        .unwrap();
+    assert_ne!(new_key.as_ref(), old.as_ref());
+    assert_eq!(h.store().load(&old).await.unwrap(), None);
+}
+
+pub async fn a_corrupt_session_is_a_deserialization_error<H: StoreHarness>() {
+    let h = H::new().await;
+    let key = h.store().save(state(&[("a", "1")]), &HOUR).await.unwrap();
+    h.corrupt(&key).await;
+    // actix-session answers this error with an empty session and a warning, never a 500.
+    assert!(matches!(
+        h.store().load(&key).await,
+        Err(LoadError::Deserialization(_))
+    ));
+    // The next write replaces the damaged data.
+    let repaired = state(&[("a", "2")]);
+    let key = h
+        .store()
+        .update(key, repaired.clone(), &HOUR)
+        .await
+        .unwrap();
+    assert_eq!(h.store().load(&key).await.unwrap(), Some(repaired));
+}
+
+pub async fn purge_deletes_only_expired_sessions<H: StoreHarness>() {
+    let h = H::new().await;
+    let mut live = Vec::new();
+    for i in 0..3 {
+        h.store()
+            .save(state(&[("dead", "1")]), &SECOND)
+            .await
+            .unwrap();
+        let key = h
+            .store()
+            .save(state(&[("live", &i.to_string())]), &HOUR)
+            .await
+            .unwrap();
+        live.push(key);
+    }
+    let_one_second_pass().await;
+    let Some(deleted) = h.purge().await else {
+        return; // the backend expires entries itself; `expired_sessions_never_load` covers it
+    };
+    assert_eq!(deleted, 3);
+    for key in &live {
+        assert!(h.store().load(key).await.unwrap().is_some());
+    }
+    assert_eq!(h.purge().await, Some(0));
+}
+
+pub async fn concurrent_saves_keep_every_session_apart<H: StoreHarness>() {
+    let h = H::new().await;
+    let saves = (0..50).map(|i| {
+        let store = h.store();
+        async move {
+            let saved = state(&[("n", &i.to_string())]);
+            (store.save(saved.clone(), &HOUR).await.unwrap(), saved)
+        }
+    });
+    let sessions = futures_util::future::join_all(saves).await;
+    let mut keys: Vec<&str> = sessions.iter().map(|(k, _)| k.as_ref()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), 50, "every save gets its own key");
+    for (key, saved) in &sessions {
+        assert_eq!(h.store().load(key).await.unwrap().as_ref(), Some(saved));
+    }
+}
+
+/// Expands to the whole suite for one backend's harness.
+macro_rules! store_suite {
+    ($harness:ty) => {
+        $crate::store_suite::store_suite!(@tests $harness;
+            round_trip,
+            unknown_or_malformed_keys_load_nothing,
+            expired_sessions_never_load,
+            update_replaces_the_state_under_the_same_key,
+            update_ttl_extends_the_session,
+            update_ttl_does_not_revive_an_expired_session,
+            delete_removes_the_session,
+            update_after_delete_issues_a_new_key,
+            update_after_expiry_issues_a_new_key,
+            a_corrupt_session_is_a_deserialization_error,
+            purge_deletes_only_expired_sessions,
+            concurrent_saves_keep_every_session_apart,
+        );
+    };
+    (@tests $harness:ty; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                $crate::store_suite::$test::<$harness>().await;
+            }
+        )*
+    };
+}
+pub(crate) use store_suite;
