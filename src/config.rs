@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::cookie::Key;
 use chrono::TimeDelta;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::session_store::DatabaseUrl;
 
@@ -83,9 +83,35 @@ pub struct DatabaseSettings {
     pub database_pool_size: u16,
 }
 
+/// Django's session engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionBackendKind {
+    /// The database of `--database-url` (Django's `db`).
+    Db,
+    /// Redis alone, through actix-session's own store (Django's `cache`).
+    Redis,
+    /// The database, with Redis (or, without `--redis-url`, this process's memory) as a cache.
+    CachedDb,
+    /// The whole session in the signed `sessionid` cookie (Django's `signed_cookies`).
+    SignedCookie,
+}
+
 /// Django's session settings, under Django's names and defaults.
 #[derive(Debug, Clone, Args)]
 pub struct SessionSettings {
+    /// Where session data lives.
+    #[arg(long, env = "SESSION_BACKEND", value_enum, default_value_t = SessionBackendKind::Db)]
+    pub session_backend: SessionBackendKind,
+
+    /// Redis for the `redis` backend and the `cached-db` cache: `redis://host:6379/0`.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key this site writes, so several sites can share one Redis.
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "session:")]
+    pub redis_key_prefix: String,
+
     /// Lifetime of a session and of its `sessionid` cookie, in seconds (two weeks).
     #[arg(long, env = "SESSION_COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS)]
     pub session_cookie_age: u32,
@@ -166,6 +192,8 @@ mod tests {
         assert!(!session.session_expire_at_browser_close);
         assert!(!session.session_save_every_request);
         assert!(session.secret_key.is_none());
+        assert_eq!(session.session_backend, SessionBackendKind::Db);
+        assert_eq!(session.redis_url, None);
         assert_eq!(settings.purge_interval, Duration::from_secs(3600));
     }
 

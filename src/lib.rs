@@ -2,6 +2,7 @@ pub mod clock;
 pub mod config;
 pub mod request_cookies;
 pub mod routes;
+pub mod session_backend;
 pub mod session_store;
 pub mod startup;
 pub mod state;

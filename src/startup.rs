@@ -18,7 +18,8 @@ use tracing_actix_web::TracingLogger;
 use crate::clock::Clock;
 use crate::config::{SessionSettings, Settings};
 use crate::routes::{self, cookie_counter, home, session_counter};
-use crate::session_store::{Database, DieselSessionStore, spawn_background_purge};
+use crate::session_backend::SessionBackend;
+use crate::session_store::spawn_background_purge;
 use crate::state::AppState;
 use crate::templates::Templates;
 
@@ -35,14 +36,10 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let database = Database::connect(
-            &settings.database.database_url,
-            settings.database.database_pool_size.into(),
-        )
-        .await?;
-        tracing::info!(database = %settings.database.database_url, "session database ready");
-        spawn_background_purge(database.clone(), settings.purge_interval);
-        let store = DieselSessionStore::new(database);
+        let store = SessionBackend::connect(&settings.session, &settings.database).await?;
+        if let Some(database) = store.database() {
+            spawn_background_purge(database.clone(), settings.purge_interval);
+        }
         let session_settings = settings.session.clone();
         let key = signing_key(&session_settings);
         let state = web::Data::new(AppState {
@@ -50,6 +47,7 @@ impl Application {
             clock,
             visit_period: settings.visit_period,
             cookie_age: settings.cookie_age,
+            session_backend: settings.session.session_backend,
         });
         let server = HttpServer::new(move || {
             App::new()

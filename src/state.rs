@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 
 use crate::clock::Clock;
+use crate::config::SessionBackendKind;
 use crate::templates::Templates;
 use crate::visit_rule::{VisitRecord, record_visit};
 
@@ -14,6 +15,8 @@ pub struct AppState {
     pub visit_period: TimeDelta,
     /// Max-Age of the counter cookies, in seconds.
     pub cookie_age: u32,
+    /// Where session pages say their data lives.
+    pub session_backend: SessionBackendKind,
 }
 
 impl AppState {

@@ -38,7 +38,7 @@ pub async fn index(
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
-    let mut context = visit_context(Storage::Session, &record, &state);
+    let mut context = session_context(&record, &state);
     context.insert("num_visits", &num_visits);
     let html = state.templates.render("counter.html", &context)?;
     Ok(HttpResponse::Ok()
@@ -61,7 +61,7 @@ pub async fn about(
     };
     check.log();
     let record = count_visit(&session, &state)?;
-    let mut context = visit_context(Storage::Session, &record, &state);
+    let mut context = session_context(&record, &state);
     context.insert("cookie_check", &check);
     let html = state.templates.render("about.html", &context)?;
     Ok(HttpResponse::Ok()
@@ -76,6 +76,13 @@ pub async fn reset(session: TypedSession) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, "/session/"))
         .finish()
+}
+
+/// The counter context plus the backend, whose page text differs (a signed cookie is readable).
+fn session_context(record: &VisitRecord, state: &AppState) -> tera::Context {
+    let mut context = visit_context(Storage::Session, record, state);
+    context.insert("backend", &state.session_backend);
+    context
 }
 
 /// Applies the rule to the session's record, writing only when it changed: a revisit within the

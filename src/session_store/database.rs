@@ -26,11 +26,15 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// How long a request waits for a connection, or for a new one to open, before it fails.
 const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Set on every SQLite connection: WAL lets readers run beside the one writer; `synchronous=NORMAL`
-/// is durable across a crash of the process in WAL mode; the busy timeout makes writers queue
-/// instead of failing at once.
-const SQLITE_SETUP: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+/// Set on every SQLite connection, busy timeout first so that nothing after it fails at once on a
+/// lock: writers queue for up to 5 s; `synchronous=NORMAL` is durable across a crash of the
+/// process in WAL mode.
+const SQLITE_CONNECTION_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;";
+
+/// Set once, when the database is opened for migration: WAL lets readers run beside the one
+/// writer. The mode is stored in the file, and switching it takes a lock, so pooled connections
+/// (opened while others write) must not repeat it.
+const SQLITE_JOURNAL_MODE: &str = "PRAGMA journal_mode = WAL;";
 
 /// A `--database-url`: `sqlite://PATH` (relative, or absolute as `sqlite:///abs/path`) or
 /// `postgres://user:password@host/db`.
@@ -62,16 +66,21 @@ impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
-            Self::Postgres(url) => match url::Url::parse(url) {
-                Ok(mut parsed) => {
-                    if parsed.password().is_some() {
-                        let _ = parsed.set_password(Some("********"));
-                    }
-                    write!(f, "{parsed}")
-                }
-                Err(_) => f.write_str("postgres://(unparsable URL)"),
-            },
+            Self::Postgres(url) => f.write_str(&redact_password(url)),
         }
+    }
+}
+
+/// A connection URL fit for a log line: any password replaced by asterisks.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("********"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(a URL that does not parse)".to_owned(),
     }
 }
 
@@ -154,7 +163,11 @@ impl Database {
                         format!("cannot create the directory {}", dir.display())
                     })?;
                 }
-                let connection = establish_sqlite(&sqlite_url(path)?)
+                let mut connection = establish_sqlite(&sqlite_url(path)?)
+                    .await
+                    .with_context(cannot_open)?;
+                connection
+                    .batch_execute(SQLITE_JOURNAL_MODE)
                     .await
                     .with_context(cannot_open)?;
                 run_migrations(connection).await
@@ -187,7 +200,7 @@ fn establish_sqlite(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteAsyncConn
     async move {
         let mut connection = SqliteAsyncConnection::establish(url).await?;
         connection
-            .batch_execute(SQLITE_SETUP)
+            .batch_execute(SQLITE_CONNECTION_SETUP)
             .await
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(connection)

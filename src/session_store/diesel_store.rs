@@ -15,7 +15,17 @@ use super::database::{Database, DatabaseError, with_connection};
 use super::schema::sessions;
 
 /// actix-session's state: each value is already a JSON document.
-type SessionState = HashMap<String, String>;
+pub type SessionState = HashMap<String, String>;
+
+pub fn to_json(state: &SessionState) -> serde_json::Result<String> {
+    serde_json::to_string(state)
+}
+
+/// Data that is not a JSON object of strings is a deserialization error: actix-session then
+/// starts an empty session with a warning instead of failing the request.
+pub fn from_json(data: &str) -> Result<SessionState, LoadError> {
+    serde_json::from_str(data).map_err(|e| LoadError::Deserialization(e.into()))
+}
 
 /// Sessions in a `sessions` table of SQLite or PostgreSQL.
 ///
@@ -39,8 +49,8 @@ impl DieselSessionStore {
         &self.database
     }
 
-    /// The unexpired state under `key`, or `None`; shared by `load` and the page inspector.
-    pub async fn load_row(
+    /// The unexpired data (JSON) and expiry under `key`, or `None`.
+    pub async fn load_data(
         &self,
         key: &str,
     ) -> Result<Option<(String, NaiveDateTime)>, DatabaseError> {
@@ -59,7 +69,8 @@ impl DieselSessionStore {
         })
     }
 
-    async fn insert_new(&self, data: &str, ttl: &Duration) -> Result<SessionKey, DatabaseError> {
+    /// Stores `data` (JSON) under a new random key.
+    pub async fn save_data(&self, data: &str, ttl: &Duration) -> Result<SessionKey, DatabaseError> {
         let expire_date = expiry(ttl);
         // A collision of 64 random alphanumerics will not happen; if one ever does, draw again
         // rather than overwrite another visitor's session.
@@ -84,23 +95,72 @@ impl DieselSessionStore {
             }
         }
     }
+
+    /// Replaces the data under `key` if that session is still live; otherwise stores it under a new
+    /// key, which is returned.
+    pub async fn update_data(
+        &self,
+        key: SessionKey,
+        data: &str,
+        ttl: &Duration,
+    ) -> Result<SessionKey, DatabaseError> {
+        let (now, expire_date) = (now(), expiry(ttl));
+        let updated = if is_issued_key(key.as_ref()) {
+            with_connection!(&self.database, |conn| {
+                diesel::update(
+                    sessions::table
+                        .find(key.as_ref())
+                        .filter(sessions::expire_date.gt(now)),
+                )
+                .set((
+                    sessions::session_data.eq(data),
+                    sessions::expire_date.eq(expire_date),
+                ))
+                .execute(conn)
+                .await
+            })?
+        } else {
+            0
+        };
+        if updated == 1 {
+            Ok(key)
+        } else {
+            self.save_data(data, ttl).await
+        }
+    }
+
+    /// Moves the expiry of a live session to `ttl` from now; false if there is none to extend.
+    pub async fn extend(&self, key: &str, ttl: &Duration) -> Result<bool, DatabaseError> {
+        if !is_issued_key(key) {
+            return Ok(false);
+        }
+        let (now, expire_date) = (now(), expiry(ttl));
+        let extended = with_connection!(&self.database, |conn| {
+            diesel::update(
+                sessions::table
+                    .find(key)
+                    .filter(sessions::expire_date.gt(now)),
+            )
+            .set(sessions::expire_date.eq(expire_date))
+            .execute(conn)
+            .await
+        })?;
+        Ok(extended == 1)
+    }
 }
 
 impl SessionStore for DieselSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let row = self
-            .load_row(key.as_ref())
+            .load_data(key.as_ref())
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
-        row.map(|(data, _)| {
-            serde_json::from_str(&data).map_err(|e| LoadError::Deserialization(e.into()))
-        })
-        .transpose()
+        row.map(|(data, _)| from_json(&data)).transpose()
     }
 
     async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        let data = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        self.insert_new(&data, ttl)
+        let data = to_json(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        self.save_data(&data, ttl)
             .await
             .map_err(|e| SaveError::Other(e.into()))
     }
@@ -111,50 +171,14 @@ impl SessionStore for DieselSessionStore {
         state: SessionState,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        let data =
-            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let (now, expire_date) = (now(), expiry(ttl));
-        let updated = if is_issued_key(key.as_ref()) {
-            with_connection!(&self.database, |conn| {
-                diesel::update(
-                    sessions::table
-                        .find(key.as_ref())
-                        .filter(sessions::expire_date.gt(now)),
-                )
-                .set((
-                    sessions::session_data.eq(&data),
-                    sessions::expire_date.eq(expire_date),
-                ))
-                .execute(conn)
-                .await
-            })
-            .map_err(|e| UpdateError::Other(e.into()))?
-        } else {
-            0
-        };
-        if updated == 1 {
-            return Ok(key);
-        }
-        self.insert_new(&data, ttl)
+        let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        self.update_data(key, &data, ttl)
             .await
             .map_err(|e| UpdateError::Other(e.into()))
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        if !is_issued_key(key.as_ref()) {
-            return Ok(());
-        }
-        let (now, expire_date) = (now(), expiry(ttl));
-        with_connection!(&self.database, |conn| {
-            diesel::update(
-                sessions::table
-                    .find(key.as_ref())
-                    .filter(sessions::expire_date.gt(now)),
-            )
-            .set(sessions::expire_date.eq(expire_date))
-            .execute(conn)
-            .await
-        })?;
+        self.extend(key.as_ref(), ttl).await?;
         Ok(())
     }
 
@@ -174,11 +198,11 @@ pub fn is_issued_key(key: &str) -> bool {
 }
 
 /// Expiry times are stored as UTC without a zone, which SQLite and PostgreSQL compare alike.
-pub(crate) fn now() -> NaiveDateTime {
+pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-fn expiry(ttl: &Duration) -> NaiveDateTime {
+pub fn expiry(ttl: &Duration) -> NaiveDateTime {
     let ttl = TimeDelta::seconds(ttl.whole_seconds());
     now().checked_add_signed(ttl).unwrap_or(NaiveDateTime::MAX)
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::database::{Database, DatabaseError, with_connection};
+use super::database::{Database, DatabaseError};
 use super::diesel_store::now;
 use super::schema::sessions;
 
@@ -13,22 +13,43 @@ use super::schema::sessions;
 /// interleave between batches.
 pub const PURGE_BATCH: i64 = 2_000;
 
+/// The keys of the next batch of expired sessions, chosen by a subselect on an alias of the table.
+macro_rules! expired_batch {
+    ($now:expr) => {{
+        let oldest = diesel::alias!(sessions as expired);
+        oldest
+            .select(oldest.field(sessions::session_key))
+            .filter(oldest.field(sessions::expire_date).le($now))
+            .limit(PURGE_BATCH)
+    }};
+}
+
 /// Deletes every session that has expired, one short batch at a time, and returns how many.
+///
+/// Several instances may purge one PostgreSQL database at once: `FOR UPDATE SKIP LOCKED` gives
+/// each a disjoint batch, so they neither wait on each other nor deadlock. SQLite has one writer
+/// at a time anyway.
 pub async fn purge_expired(database: &Database) -> Result<u64, DatabaseError> {
     let mut deleted = 0;
     loop {
         let now = now();
-        let batch = with_connection!(database, |conn| {
-            // The batch is chosen by a subselect on an alias of the same table.
-            let oldest = diesel::alias!(sessions as expired);
-            let expired = oldest
-                .select(oldest.field(sessions::session_key))
-                .filter(oldest.field(sessions::expire_date).le(now))
-                .limit(PURGE_BATCH);
-            diesel::delete(sessions::table.filter(sessions::session_key.eq_any(expired)))
-                .execute(conn)
-                .await
-        })?;
+        let batch = match database {
+            Database::Sqlite(pool) => {
+                let mut conn = pool.get().await?;
+                diesel::delete(
+                    sessions::table.filter(sessions::session_key.eq_any(expired_batch!(now))),
+                )
+                .execute(&mut conn)
+                .await?
+            }
+            Database::Postgres(pool) => {
+                let mut conn = pool.get().await?;
+                let batch = expired_batch!(now).for_update().skip_locked();
+                diesel::delete(sessions::table.filter(sessions::session_key.eq_any(batch)))
+                    .execute(&mut conn)
+                    .await?
+            }
+        };
         deleted += batch as u64;
         if (batch as i64) < PURGE_BATCH {
             return Ok(deleted);

@@ -8,6 +8,8 @@ fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("SESSION_BACKEND")
         .output()
         .unwrap()
 }
@@ -29,6 +31,13 @@ fn migrate_creates_the_database_once() {
     assert!(stdout(&first).starts_with("Applied migrations: "));
     let again = run(&["migrate", "--database-url", &url]);
     assert_eq!(stdout(&again).trim(), "No migrations to apply.");
+    // Readers must not wait for the writer: the file is in WAL mode for every later connection.
+    let path = dir.path().join("new/dir/sessions.sqlite3");
+    let mut db = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let mode: String = diesel::dsl::sql::<diesel::sql_types::Text>("PRAGMA journal_mode")
+        .get_result(&mut db)
+        .unwrap();
+    assert_eq!(mode, "wal");
 }
 
 #[test]
@@ -101,4 +110,35 @@ fn bad_options_are_refused_before_anything_starts() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn the_redis_backend_needs_a_redis_url() {
+    let output = run(&["--bind", "127.0.0.1:0", "--session-backend", "redis"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--session-backend redis needs --redis-url"));
+    let output = run(&["--bind", "127.0.0.1:0", "--session-backend", "redis"]);
+    assert!(!stderr(&output).contains("panicked"));
+}
+
+#[test]
+fn an_unreachable_redis_stops_the_server_with_a_clear_error() {
+    let url = "redis://:hunter2@127.0.0.1:1/0";
+    for backend in ["redis", "cached-db"] {
+        let output = run(&[
+            "--bind",
+            "127.0.0.1:0",
+            "--session-backend",
+            backend,
+            "--redis-url",
+            url,
+        ]);
+        assert!(!output.status.success(), "{backend}");
+        let error = stderr(&output);
+        assert!(error.contains("cannot reach"), "{backend}: {error}");
+        assert!(
+            !error.contains("hunter2"),
+            "{backend}: the password leaked: {error}"
+        );
+    }
 }

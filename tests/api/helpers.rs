@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use cookies_vs_sessions::clock::Clock;
 pub use cookies_vs_sessions::config::Settings;
-use cookies_vs_sessions::config::{DatabaseSettings, SessionSettings};
+use cookies_vs_sessions::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
 use cookies_vs_sessions::session_store::DatabaseUrl;
 use cookies_vs_sessions::startup::Application;
 use diesel::{Connection, SqliteConnection};
@@ -60,6 +60,9 @@ pub fn test_settings(dir: &TempDir) -> Settings {
             database_pool_size: 4,
         },
         session: SessionSettings {
+            session_backend: SessionBackendKind::Db,
+            redis_url: None,
+            redis_key_prefix: "session:".into(),
             session_cookie_age: 1_209_600,
             session_cookie_secure: false,
             session_expire_at_browser_close: false,

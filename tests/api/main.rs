@@ -1,7 +1,9 @@
+mod backends;
 mod cli;
 mod cookie_counter;
 mod helpers;
 mod home;
+mod services;
 mod session_counter;
 mod store_suite;
 mod stores;

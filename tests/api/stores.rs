@@ -1,53 +1,348 @@
-//! The store suite on each backend.
+//! The store suite on every backend: SQLite always; PostgreSQL and Redis when their test URLs are
+//! set; cached-db with its in-process cache always and with Redis when it is there.
 
-mod sqlite {
-    use actix_session::storage::SessionKey;
-    use cookies_vs_sessions::session_store::{Database, DieselSessionStore, purge_expired};
-    use diesel::prelude::*;
-    use tempfile::TempDir;
+use std::time::Duration;
 
-    use crate::store_suite::{StoreHarness, store_suite};
+use actix_session::storage::{RedisSessionStore, SessionKey};
+use cookies_vs_sessions::session_store::{
+    CachedDbStore, Database, DieselSessionStore, SessionCache, purge_expired,
+};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use redis::AsyncCommands as _;
+use tempfile::TempDir;
 
-    pub struct Sqlite {
-        store: DieselSessionStore,
-        path: String,
-        _dir: TempDir,
+use crate::services::{PgSchema, redis_url, unique_name};
+use crate::store_suite::StoreHarness;
+
+const NOT_A_SESSION: &str = "{not json";
+const CORRUPT_ROW: &str = "UPDATE sessions SET session_data = '{not json' WHERE session_key = ";
+
+/// A SQLite database file in a directory of its own.
+pub struct SqliteFile {
+    path: String,
+    _dir: TempDir,
+}
+
+impl SqliteFile {
+    pub async fn open() -> (Self, Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite3").display().to_string();
+        let database = Database::connect(&format!("sqlite://{path}").parse().unwrap(), 4)
+            .await
+            .unwrap();
+        (Self { path, _dir: dir }, database)
     }
 
-    impl StoreHarness for Sqlite {
-        type Store = DieselSessionStore;
-
-        async fn new() -> Self {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("store.sqlite3").display().to_string();
-            let url = format!("sqlite://{path}").parse().unwrap();
-            let database = Database::connect(&url, 4).await.unwrap();
-            Self {
-                store: DieselSessionStore::new(database),
-                path,
-                _dir: dir,
-            }
-        }
-
-        fn store(&self) -> &DieselSessionStore {
-            &self.store
-        }
-
-        async fn corrupt(&self, key: &SessionKey) {
-            let mut connection = SqliteConnection::establish(&self.path).unwrap();
-            let changed = diesel::sql_query(
-                "UPDATE sessions SET session_data = '{not json' WHERE session_key = ?",
-            )
+    fn corrupt(&self, key: &SessionKey) {
+        let mut connection = SqliteConnection::establish(&self.path).unwrap();
+        let changed = diesel::sql_query(format!("{CORRUPT_ROW}?"))
             .bind::<diesel::sql_types::Text, _>(key.as_ref())
             .execute(&mut connection)
             .unwrap();
-            assert_eq!(changed, 1);
-        }
+        assert_eq!(changed, 1);
+    }
+}
 
-        async fn purge(&self) -> Option<u64> {
-            Some(purge_expired(self.store.database()).await.unwrap())
+pub struct Sqlite {
+    store: DieselSessionStore,
+    file: SqliteFile,
+}
+
+impl StoreHarness for Sqlite {
+    type Store = DieselSessionStore;
+
+    async fn new() -> Option<Self> {
+        let (file, database) = SqliteFile::open().await;
+        Some(Self {
+            store: DieselSessionStore::new(database),
+            file,
+        })
+    }
+
+    fn store(&self) -> &DieselSessionStore {
+        &self.store
+    }
+
+    async fn corrupt(&self, key: &SessionKey) {
+        self.file.corrupt(key);
+    }
+
+    async fn purge(&self) -> Option<u64> {
+        Some(purge_expired(self.store.database()).await.unwrap())
+    }
+}
+
+pub struct Postgres {
+    store: DieselSessionStore,
+    schema: PgSchema,
+}
+
+impl StoreHarness for Postgres {
+    type Store = DieselSessionStore;
+
+    async fn new() -> Option<Self> {
+        let schema = PgSchema::create().await?;
+        let database = Database::connect(&schema.url().parse().unwrap(), 4)
+            .await
+            .unwrap();
+        Some(Self {
+            store: DieselSessionStore::new(database),
+            schema,
+        })
+    }
+
+    fn store(&self) -> &DieselSessionStore {
+        &self.store
+    }
+
+    async fn corrupt(&self, key: &SessionKey) {
+        let mut connection = AsyncPgConnection::establish(&self.schema.url())
+            .await
+            .unwrap();
+        let query = diesel::sql_query(format!("{CORRUPT_ROW}$1"))
+            .bind::<diesel::sql_types::Text, _>(key.as_ref());
+        let changed = diesel_async::RunQueryDsl::execute(query, &mut connection)
+            .await
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+
+    async fn purge(&self) -> Option<u64> {
+        Some(purge_expired(self.store.database()).await.unwrap())
+    }
+}
+
+/// A Redis connection and a key prefix no other test uses.
+pub struct RedisSpace {
+    pub url: String,
+    pub prefix: String,
+    connection: redis::aio::ConnectionManager,
+}
+
+impl RedisSpace {
+    pub async fn open() -> Option<Self> {
+        let url = redis_url()?;
+        let client = redis::Client::open(url.as_str()).unwrap();
+        Some(Self {
+            prefix: format!("{}:", unique_name("cvs_test")),
+            connection: client.get_connection_manager().await.unwrap(),
+            url,
+        })
+    }
+
+    pub async fn set(&self, key: &str, value: &str) {
+        let _: () = self.connection.clone().set(key, value).await.unwrap();
+    }
+}
+
+pub struct Redis {
+    store: RedisSessionStore,
+    space: RedisSpace,
+}
+
+impl StoreHarness for Redis {
+    type Store = RedisSessionStore;
+
+    async fn new() -> Option<Self> {
+        let space = RedisSpace::open().await?;
+        let prefix = space.prefix.clone();
+        let store = RedisSessionStore::builder(space.url.clone())
+            .cache_keygen(move |key| format!("{prefix}{key}"))
+            .build()
+            .await
+            .unwrap();
+        Some(Self { store, space })
+    }
+
+    fn store(&self) -> &RedisSessionStore {
+        &self.store
+    }
+
+    async fn corrupt(&self, key: &SessionKey) {
+        let cache_key = format!("{}{}", self.space.prefix, key.as_ref());
+        self.space.set(&cache_key, NOT_A_SESSION).await;
+    }
+
+    async fn purge(&self) -> Option<u64> {
+        None // Redis expires keys itself
+    }
+}
+
+pub struct CachedDb {
+    store: CachedDbStore,
+    cache: SessionCache,
+    file: SqliteFile,
+}
+
+impl CachedDb {
+    async fn with_cache(cache: SessionCache) -> Self {
+        let (file, database) = SqliteFile::open().await;
+        let store = CachedDbStore::new(DieselSessionStore::new(database), cache.clone());
+        Self { store, cache, file }
+    }
+}
+
+/// cached-db with this process's memory as its cache.
+pub struct CachedDbInProcess(CachedDb);
+
+/// cached-db with Redis as its cache.
+/// (The `RedisSpace` holds the test's key prefix for as long as the store lives.)
+pub struct CachedDbRedis(CachedDb, #[allow(dead_code)] RedisSpace);
+
+trait CachedDbHarness {
+    fn inner(&self) -> &CachedDb;
+}
+
+impl CachedDbHarness for CachedDbInProcess {
+    fn inner(&self) -> &CachedDb {
+        &self.0
+    }
+}
+
+impl CachedDbHarness for CachedDbRedis {
+    fn inner(&self) -> &CachedDb {
+        &self.0
+    }
+}
+
+impl StoreHarness for CachedDbInProcess {
+    type Store = CachedDbStore;
+
+    async fn new() -> Option<Self> {
+        Some(Self(
+            CachedDb::with_cache(SessionCache::in_process(1_000)).await,
+        ))
+    }
+
+    fn store(&self) -> &CachedDbStore {
+        &self.0.store
+    }
+
+    async fn corrupt(&self, key: &SessionKey) {
+        corrupt_both_layers(self, key).await;
+    }
+
+    async fn purge(&self) -> Option<u64> {
+        Some(
+            purge_expired(self.0.store.database().database())
+                .await
+                .unwrap(),
+        )
+    }
+}
+
+impl StoreHarness for CachedDbRedis {
+    type Store = CachedDbStore;
+
+    async fn new() -> Option<Self> {
+        let space = RedisSpace::open().await?;
+        let client = redis::Client::open(space.url.as_str()).unwrap();
+        let cache = SessionCache::Redis {
+            connection: client.get_connection_manager().await.unwrap(),
+            prefix: space.prefix.clone(),
+        };
+        Some(Self(CachedDb::with_cache(cache).await, space))
+    }
+
+    fn store(&self) -> &CachedDbStore {
+        &self.0.store
+    }
+
+    async fn corrupt(&self, key: &SessionKey) {
+        corrupt_both_layers(self, key).await;
+    }
+
+    async fn purge(&self) -> Option<u64> {
+        Some(
+            purge_expired(self.0.store.database().database())
+                .await
+                .unwrap(),
+        )
+    }
+}
+
+/// The database row and its cached copy both damaged, as after a bad write.
+async fn corrupt_both_layers(harness: &impl CachedDbHarness, key: &SessionKey) {
+    let inner = harness.inner();
+    inner.file.corrupt(key);
+    let hour = Duration::from_secs(3600);
+    inner
+        .cache
+        .put(key.as_ref(), NOT_A_SESSION, hour)
+        .await
+        .unwrap();
+}
+
+mod sqlite {
+    crate::store_suite::store_suite!(super::Sqlite);
+}
+
+mod postgres {
+    crate::store_suite::store_suite!(super::Postgres);
+}
+
+mod redis_store {
+    crate::store_suite::store_suite!(super::Redis);
+}
+
+mod cached_db_in_process {
+    crate::store_suite::store_suite!(super::CachedDbInProcess);
+}
+
+mod cached_db_redis {
+    crate::store_suite::store_suite!(super::CachedDbRedis);
+}
+
+/// What makes cached-db a cache: reads that need not touch the database.
+mod cached_db_reads {
+    use actix_session::storage::SessionStore;
+    use actix_web::cookie::time::Duration;
+
+    use super::*;
+
+    impl CachedDb {
+        /// Deletes the row behind the store's back, so only the cache can still answer.
+        fn delete_row(&self, key: &SessionKey) {
+            let mut connection = SqliteConnection::establish(&self.file.path).unwrap();
+            diesel::sql_query("DELETE FROM sessions WHERE session_key = ?")
+                .bind::<diesel::sql_types::Text, _>(key.as_ref())
+                .execute(&mut connection)
+                .unwrap();
         }
     }
 
-    store_suite!(Sqlite);
+    fn state() -> std::collections::HashMap<String, String> {
+        [("visits".to_owned(), "7".to_owned())].into()
+    }
+
+    #[tokio::test]
+    async fn reads_are_served_from_the_cache() {
+        let CachedDbInProcess(harness) = CachedDbInProcess::new().await.unwrap();
+        let key = harness
+            .store
+            .save(state(), &Duration::hours(1))
+            .await
+            .unwrap();
+        harness.delete_row(&key);
+        assert_eq!(harness.store.load(&key).await.unwrap(), Some(state()));
+    }
+
+    #[tokio::test]
+    async fn a_miss_falls_back_to_the_database_and_refills_the_cache() {
+        let CachedDbInProcess(harness) = CachedDbInProcess::new().await.unwrap();
+        let key = harness
+            .store
+            .save(state(), &Duration::hours(1))
+            .await
+            .unwrap();
+        harness.cache.remove(key.as_ref()).await.unwrap();
+        assert_eq!(harness.store.load(&key).await.unwrap(), Some(state()));
+        harness.delete_row(&key);
+        assert_eq!(
+            harness.store.load(&key).await.unwrap(),
+            Some(state()),
+            "the load refilled the cache"
+        );
+    }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Makes sure the PostgreSQL and Redis that the backend tests use are running, and exports their URLs:
+#   TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)
+#   TEST_REDIS_URL    (default redis://127.0.0.1:6379)
+# Installs them from Debian's packages if missing and starts them if down; fails if they cannot
+# be reached. Source it (`. scripts/test-services.sh`) or run a command under it:
+#   scripts/test-services.sh cargo test
+set -euo pipefail
+
+export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379}
+
+apt_install() {
+  echo "test-services: installing $*" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wait_for() { # what, command…
+  local what=$1; shift
+  for _ in $(seq 60); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "test-services: $what cannot be reached" >&2
+  return 1
+}
+
+if ! command -v pg_ctlcluster >/dev/null; then
+  apt_install postgresql
+  # A fresh cluster asks for passwords on TCP: let local test connections in, as this machine's does.
+  hba=$(ls /etc/postgresql/*/main/pg_hba.conf)
+  sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+fi
+wait_for PostgreSQL pg_isready -h 127.0.0.1 -p 5432
+if ! psql "${TEST_DATABASE_URL}" -Atc 'SELECT 1' >/dev/null 2>&1; then
+  psql "${TEST_DATABASE_URL%/*}/postgres" -c "CREATE DATABASE ${TEST_DATABASE_URL##*/}" >/dev/null
+fi
+wait_for "PostgreSQL at $TEST_DATABASE_URL" psql "$TEST_DATABASE_URL" -Atc 'SELECT 1'
+
+if ! command -v redis-server >/dev/null; then
+  apt_install redis-server
+fi
+if ! redis-cli -u "$TEST_REDIS_URL" ping >/dev/null 2>&1; then
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+fi
+wait_for "Redis at $TEST_REDIS_URL" redis-cli -u "$TEST_REDIS_URL" ping
+
+if [[ $# -gt 0 ]]; then
+  exec "$@"
+fi

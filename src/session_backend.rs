@@ -1,0 +1,149 @@
+//! The session backend chosen by `--session-backend`, behind one `SessionStore` type so the app is
+//! built the same way whichever is in use.
+
+use std::time::Duration;
+
+use actix_session::storage::{
+    CookieSessionStore, LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore,
+    UpdateError,
+};
+use actix_web::cookie::time::Duration as CookieDuration;
+use anyhow::{Context as _, bail};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
+use crate::session_store::diesel_store::SessionState;
+use crate::session_store::{
+    CachedDbStore, Database, DieselSessionStore, SessionCache, redact_password,
+};
+
+/// Sessions an in-process cache holds at most (about 100 bytes each for this site).
+const IN_PROCESS_CACHE_CAPACITY: u64 = 100_000;
+
+#[derive(Clone)]
+pub enum SessionBackend {
+    Db(DieselSessionStore),
+    Redis(RedisSessionStore),
+    CachedDb(CachedDbStore),
+    SignedCookie,
+}
+
+impl SessionBackend {
+    /// Connects to what the backend needs; a server that cannot be reached is an error naming it.
+    pub async fn connect(
+        session: &SessionSettings,
+        database: &DatabaseSettings,
+    ) -> anyhow::Result<Self> {
+        let open_database = || async {
+            let url = &database.database_url;
+            let pool = Database::connect(url, database.database_pool_size.into()).await?;
+            tracing::info!(database = %url, "session database ready");
+            anyhow::Ok(DieselSessionStore::new(pool))
+        };
+        Ok(match session.session_backend {
+            SessionBackendKind::Db => Self::Db(open_database().await?),
+            SessionBackendKind::Redis => {
+                let Some(url) = &session.redis_url else {
+                    bail!("--session-backend redis needs --redis-url (or REDIS_URL)");
+                };
+                // actix-session's store retries a refused connection with backoff for minutes:
+                // find out at once whether Redis is there.
+                connect_redis(url).await?;
+                let prefix = session.redis_key_prefix.clone();
+                let store = RedisSessionStore::builder(url.clone())
+                    .cache_keygen(move |key| format!("{prefix}{key}"))
+                    .build()
+                    .await
+                    .with_context(|| format!("cannot reach Redis at {}", redact_password(url)))?;
+                Self::Redis(store)
+            }
+            SessionBackendKind::CachedDb => {
+                let cache = match &session.redis_url {
+                    Some(url) => SessionCache::Redis {
+                        connection: connect_redis(url).await?,
+                        prefix: format!("{}cache:", session.redis_key_prefix),
+                    },
+                    None => {
+                        tracing::warn!(
+                            "cached-db without --redis-url caches in this process only: \
+                             do not run several instances this way"
+                        );
+                        SessionCache::in_process(IN_PROCESS_CACHE_CAPACITY)
+                    }
+                };
+                Self::CachedDb(CachedDbStore::new(open_database().await?, cache))
+            }
+            SessionBackendKind::SignedCookie => Self::SignedCookie,
+        })
+    }
+
+    /// The database behind the sessions, if any, for the purge.
+    pub fn database(&self) -> Option<&Database> {
+        match self {
+            Self::Db(store) => Some(store.database()),
+            Self::CachedDb(store) => Some(store.database().database()),
+            Self::Redis(_) | Self::SignedCookie => None,
+        }
+    }
+}
+
+/// A connection that answers fast or fails: short timeouts, one retry. A cache must be skipped
+/// quickly when Redis is slow, and a start-up must not hang on a Redis that is not there.
+async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    let unreachable = || format!("cannot reach Redis at {}", redact_password(url));
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Duration::from_secs(1))
+        .set_response_timeout(Duration::from_millis(500))
+        .set_number_of_retries(1);
+    redis::Client::open(url)
+        .with_context(unreachable)?
+        .get_connection_manager_with_config(config)
+        .await
+        .with_context(unreachable)
+}
+
+/// Runs `$call` on whichever store `$backend` holds.
+macro_rules! on_store {
+    ($backend:expr, |$store:ident| $call:expr) => {
+        match $backend {
+            SessionBackend::Db($store) => $call,
+            SessionBackend::Redis($store) => $call,
+            SessionBackend::CachedDb($store) => $call,
+            SessionBackend::SignedCookie => {
+                let $store = &CookieSessionStore::default();
+                $call
+            }
+        }
+    };
+}
+
+impl SessionStore for SessionBackend {
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
+        on_store!(self, |store| store.load(key).await)
+    }
+
+    async fn save(
+        &self,
+        state: SessionState,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, SaveError> {
+        on_store!(self, |store| store.save(state, ttl).await)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: SessionState,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        on_store!(self, |store| store.update(key, state, ttl).await)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
+        on_store!(self, |store| store.update_ttl(key, ttl).await)
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        on_store!(self, |store| store.delete(key).await)
+    }
+}

@@ -1,0 +1,276 @@
+//! The session backends through the real app: signed cookies, and several instances sharing
+//! PostgreSQL or Redis as a load balancer would spread one visitor over them.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use cookies_vs_sessions::config::{SessionBackendKind, Settings};
+use cookies_vs_sessions::session_store::{Database, purge_expired};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+use crate::helpers::{
+    TestApp, session_cookie_pair, set_cookie, spawn_app_with, text_of, visit_count,
+};
+use crate::services::{PgSchema, redis_url, unique_name};
+
+fn num_visits(html: &str) -> String {
+    text_of(html, r#"id="num-visits">"#).to_owned()
+}
+
+fn times(n: u32) -> String {
+    let unit = if n == 1 { "time" } else { "times" };
+    format!("You have visited this page {n} {unit}.")
+}
+
+/// GET /session/ with the given cookie; returns the cookie to send next and the page.
+async fn visit(app: &TestApp, cookie: Option<&str>) -> (String, String) {
+    let response = match cookie {
+        Some(cookie) => app.get_with_cookie("/session/", cookie.as_bytes()).await,
+        None => app.get("/session/").await,
+    };
+    assert_eq!(response.status(), 200);
+    let next = set_cookie(&response, "sessionid")
+        .map(|_| session_cookie_pair(&response))
+        .or(cookie.map(str::to_owned))
+        .unwrap();
+    (next, response.text().await.unwrap())
+}
+
+/// One visitor alternating between two instances sees one exact count, and a flush on one
+/// instance is seen by the other.
+async fn two_instances_share_sessions(configure: impl Fn(&mut Settings) + Clone) {
+    let first = spawn_app_with(configure.clone()).await;
+    let second = spawn_app_with(configure).await;
+    let mut cookie = None;
+    for n in 1..=10 {
+        let app = if n % 2 == 1 { &first } else { &second };
+        let (next, html) = visit(app, cookie.as_deref()).await;
+        assert_eq!(
+            num_visits(&html),
+            times(n),
+            "visit {n} on port {}",
+            app.port
+        );
+        cookie = Some(next);
+    }
+    let cookie = cookie.unwrap();
+    let flush = first
+        .raw
+        .post(first.url("/session/reset"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(flush.status(), 303);
+    let (_, html) = visit(&second, Some(&cookie)).await;
+    assert_eq!(
+        num_visits(&html),
+        times(1),
+        "the other instance saw the flush"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgresql_database() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let url = schema.url();
+    two_instances_share_sessions(move |s| s.database.database_url = url.parse().unwrap()).await;
+}
+
+fn on_redis(backend: SessionBackendKind, url: String) -> impl Fn(&mut Settings) + Clone {
+    let prefix = format!("{}:", unique_name("cvs_test"));
+    move |s: &mut Settings| {
+        s.session.session_backend = backend;
+        s.session.redis_url = Some(url.clone());
+        s.session.redis_key_prefix = prefix.clone();
+    }
+}
+
+#[tokio::test]
+async fn two_instances_on_one_redis() {
+    let Some(url) = redis_url() else { return };
+    two_instances_share_sessions(on_redis(SessionBackendKind::Redis, url)).await;
+}
+
+#[tokio::test]
+async fn two_cached_db_instances_on_one_postgresql_and_one_redis() {
+    let (Some(schema), Some(redis)) = (PgSchema::create().await, redis_url()) else {
+        return;
+    };
+    let url = schema.url();
+    let cached = on_redis(SessionBackendKind::CachedDb, redis);
+    two_instances_share_sessions(move |s| {
+        cached(s);
+        s.database.database_url = url.parse().unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn several_instances_purge_one_postgresql_database_without_fighting() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let url = schema.url().parse().unwrap();
+    let (first, second) = (
+        Database::connect(&url, 2).await.unwrap(),
+        Database::connect(&url, 2).await.unwrap(),
+    );
+    let mut connection = AsyncPgConnection::establish(&schema.url()).await.unwrap();
+    connection
+        .batch_execute(
+            "INSERT INTO sessions SELECT 'expired' || n, '{}', TIMESTAMP '2000-01-01' \
+             FROM generate_series(1, 20000) AS n; \
+             INSERT INTO sessions VALUES ('live', '{}', TIMESTAMP '2999-01-01');",
+        )
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(purge_expired(&first), purge_expired(&second));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a + b,
+        20_000,
+        "every expired row deleted exactly once ({a} + {b})"
+    );
+    assert_eq!(purge_expired(&first).await.unwrap(), 0);
+    let live = diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT COUNT(*) FROM sessions");
+    let left: i64 = diesel_async::RunQueryDsl::get_result(live, &mut connection)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+}
+
+mod signed_cookie {
+    use super::*;
+
+    async fn app() -> TestApp {
+        spawn_app_with(|s| s.session.session_backend = SessionBackendKind::SignedCookie).await
+    }
+
+    /// The JSON a signed `sessionid` pair carries: readable by anyone.
+    fn readable_state(pair: &str) -> String {
+        let value = pair.strip_prefix("sessionid=").unwrap();
+        let decoded = cookie::Cookie::parse_encoded(format!("x={value}")).unwrap();
+        decoded.value()[44..].to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_whole_session_travels_in_the_cookie() {
+        let app = app().await;
+        let (cookie, html) = visit(&app, None).await;
+        assert!(html.contains("signed-cookie"));
+        assert!(html.contains("you cannot change it"));
+        let state = readable_state(&cookie);
+        assert!(state.contains(r#""num_visits":"1""#), "{state}");
+        let (cookie, html) = visit(&app, Some(&cookie)).await;
+        assert_eq!(num_visits(&html), times(2));
+        assert!(readable_state(&cookie).contains(r#""num_visits":"2""#));
+        assert!(
+            !app.dir.path().join("sessions.sqlite3").exists(),
+            "no database"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_altered_cookie_is_refused() {
+        let app = app().await;
+        let (cookie, _) = visit(&app, None).await;
+        let (cookie, _) = visit(&app, Some(&cookie)).await;
+        let altered = cookie.replace(
+            "%22num_visits%22%3A%222%22",
+            "%22num_visits%22%3A%221000%22",
+        );
+        assert_ne!(altered, cookie, "the count is in the cookie: {cookie}");
+        let (_, html) = visit(&app, Some(&altered)).await;
+        assert_eq!(num_visits(&html), times(1), "a new session, not 1001");
+    }
+
+    #[tokio::test]
+    async fn a_copy_of_the_cookie_cannot_be_revoked() {
+        let app = app().await;
+        let (kept, _) = visit(&app, None).await;
+        let flush = app
+            .raw
+            .post(app.url("/session/reset"))
+            .header("cookie", &kept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(flush.status(), 303);
+        let (_, html) = visit(&app, Some(&kept)).await;
+        assert_eq!(num_visits(&html), times(2), "the old copy still works");
+        assert_eq!(visit_count(&html), 1);
+    }
+}
+
+/// A `redis-server` of the test's own, so that the test may stop it.
+struct PrivateRedis {
+    child: Child,
+    url: String,
+}
+
+impl PrivateRedis {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args(["--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server should be installed where TEST_REDIS_URL is set");
+        // Owned at once, so that `Drop` stops it whatever happens next.
+        let redis = Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return redis;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn cached_db_keeps_serving_when_its_redis_cache_dies() {
+    if redis_url().is_none() {
+        return;
+    }
+    let mut redis = PrivateRedis::start().await;
+    let app = spawn_app_with(on_redis(SessionBackendKind::CachedDb, redis.url.clone())).await;
+    let (cookie, _) = visit(&app, None).await;
+    let (cookie, _) = visit(&app, Some(&cookie)).await;
+
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    for n in 3..=4 {
+        let (_, html) = visit(&app, Some(&cookie)).await;
+        assert_eq!(num_visits(&html), times(n), "served from the database");
+    }
+    assert!(app.logged("WARN", "session cache"), "{:#?}", app.logs());
+}
