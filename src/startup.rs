@@ -54,6 +54,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .service(home::home)
+                .service(home::hello)
                 .service(cookie_counter::scope())
                 .service(session_counter::scope(session_middleware(
                     store.clone(),

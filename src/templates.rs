@@ -11,6 +11,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("counter.html", include_str!("../templates/counter.html")),
     ("about.html", include_str!("../templates/about.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("hello.html", include_str!("../templates/hello.html")),
 ];
 
 pub struct Templates(Tera);

@@ -27,3 +27,13 @@ async fn unknown_paths_get_a_friendly_404() {
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
 }
+
+#[tokio::test]
+async fn hello_is_stateless() {
+    let app = spawn_app().await;
+    let response = app.get_with_cookie("/hello/", b"visits=3").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert!(response.headers().get("vary").is_none());
+    assert!(response.text().await.unwrap().contains("<h1>Hello</h1>"));
+}
