@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure the PostgreSQL and Redis that the backend tests use are running, and exports their URLs:
+# Makes sure the servers that the backend and browser tests use are running, and exports their URLs:
 #   TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)
 #   TEST_REDIS_URL    (default redis://127.0.0.1:6379)
+#   WEBDRIVER_URL     (default http://127.0.0.1:9515: chromedriver driving Debian's Chromium)
 # Installs them from Debian's packages if missing and starts them if down; fails if they cannot
 # be reached. Source it (`. scripts/test-services.sh`) or run a command under it:
 #   scripts/test-services.sh cargo test
@@ -9,6 +10,7 @@ set -euo pipefail
 
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 export TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379}
+export WEBDRIVER_URL=${WEBDRIVER_URL:-http://127.0.0.1:9515}
 
 apt_install() {
   echo "test-services: installing $*" >&2
@@ -46,6 +48,15 @@ if ! redis-cli -u "$TEST_REDIS_URL" ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
 fi
 wait_for "Redis at $TEST_REDIS_URL" redis-cli -u "$TEST_REDIS_URL" ping
+
+if ! command -v chromedriver >/dev/null || [[ ! -x /usr/bin/chromium ]]; then
+  apt_install chromium chromium-driver
+fi
+if ! curl -fsS "$WEBDRIVER_URL/status" >/dev/null 2>&1; then
+  port=${WEBDRIVER_URL##*:}
+  nohup chromedriver --port="${port%%/*}" >/tmp/chromedriver.log 2>&1 &
+fi
+wait_for "chromedriver at $WEBDRIVER_URL" curl -fsS "$WEBDRIVER_URL/status"
 
 if [[ $# -gt 0 ]]; then
   exec "$@"

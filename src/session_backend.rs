@@ -77,6 +77,20 @@ impl SessionBackend {
         })
     }
 
+    /// Where the data lives, in words, for the inspector.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Db(store) => format!("{} database", store.database().backend_name()),
+            Self::Redis(_) => "Redis".to_owned(),
+            Self::CachedDb(store) => format!(
+                "{} database + {} cache",
+                store.database().database().backend_name(),
+                store.cache().name()
+            ),
+            Self::SignedCookie => "the signed cookie itself".to_owned(),
+        }
+    }
+
     /// The database behind the sessions, if any, for the purge.
     pub fn database(&self) -> Option<&Database> {
         match self {

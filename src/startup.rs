@@ -11,6 +11,8 @@ use actix_session::config::{
 use actix_session::storage::SessionStore;
 use actix_web::cookie::{Key, SameSite, time::Duration};
 use actix_web::dev::Server;
+use actix_web::http::header::VARY;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
@@ -20,8 +22,9 @@ use crate::config::{SessionSettings, Settings};
 use crate::routes::{self, cookie_counter, home, session_counter};
 use crate::session_backend::SessionBackend;
 use crate::session_store::spawn_background_purge;
-use crate::state::AppState;
+use crate::state::{AppState, SessionPageSettings};
 use crate::templates::Templates;
+use crate::typed_session::SESSION_COOKIE;
 
 /// Served from the source tree: CSS is edited more often than the binary is rebuilt.
 const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
@@ -42,18 +45,36 @@ impl Application {
         }
         let session_settings = settings.session.clone();
         let key = signing_key(&session_settings);
+        let session_pages = SessionPageSettings {
+            backend: session_settings.session_backend,
+            backend_label: store.label(),
+            in_cookie: matches!(store, SessionBackend::SignedCookie),
+            signing_key: key.clone(),
+            save_every_request: session_settings.session_save_every_request,
+            age: chrono::TimeDelta::seconds(session_settings.session_cookie_age.into()),
+        };
         let state = web::Data::new(AppState {
             templates: Templates::load().context("templates do not parse")?,
             clock,
             visit_period: settings.visit_period,
             cookie_age: settings.cookie_age,
-            session_backend: settings.session.session_backend,
+            session: session_pages,
         });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
-                .service(home::home)
+                .service(
+                    // The home page shows both counters, so it reads the session (never writes).
+                    web::resource("/")
+                        .wrap(session_middleware(
+                            store.clone(),
+                            &session_settings,
+                            key.clone(),
+                        ))
+                        .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
+                        .route(web::get().to(home::home)),
+                )
                 .service(home::hello)
                 .service(cookie_counter::scope())
                 .service(session_counter::scope(session_middleware(
@@ -108,7 +129,7 @@ fn session_middleware<S: SessionStore>(
             .into()
     };
     SessionMiddleware::builder(store, key)
-        .cookie_name("sessionid".into())
+        .cookie_name(SESSION_COOKIE.into())
         .cookie_secure(settings.session_cookie_secure)
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 
+use actix_web::cookie::Key;
+
 use crate::clock::Clock;
 use crate::config::SessionBackendKind;
 use crate::templates::Templates;
@@ -15,8 +17,20 @@ pub struct AppState {
     pub visit_period: TimeDelta,
     /// Max-Age of the counter cookies, in seconds.
     pub cookie_age: u32,
-    /// Where session pages say their data lives.
-    pub session_backend: SessionBackendKind,
+    pub session: SessionPageSettings,
+}
+
+/// What session pages tell the visitor about their session.
+pub struct SessionPageSettings {
+    pub backend: SessionBackendKind,
+    /// Where the data lives, in words: "db (SQLite)", "cached-db (PostgreSQL + Redis cache)", …
+    pub backend_label: String,
+    /// True when the cookie holds the data itself (the signed-cookie backend).
+    pub in_cookie: bool,
+    /// Verifies the `sessionid` the browser presents, to show a prefix of its key.
+    pub signing_key: Key,
+    pub save_every_request: bool,
+    pub age: TimeDelta,
 }
 
 impl AppState {

@@ -12,6 +12,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("about.html", include_str!("../templates/about.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("hello.html", include_str!("../templates/hello.html")),
+    (
+        "inspector.html",
+        include_str!("../templates/inspector.html"),
+    ),
 ];
 
 pub struct Templates(Tera);

@@ -2,13 +2,19 @@
 
 use std::future::{Ready, ready};
 
-use actix_session::{Session, SessionExt, SessionInsertError};
+use std::cell::Ref;
+use std::collections::HashMap;
+
+use actix_session::{Session, SessionExt, SessionInsertError, SessionStatus};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use crate::visit_rule::VisitRecord;
+
+/// Django's session cookie name.
+pub const SESSION_COOKIE: &str = "sessionid";
 
 pub struct TypedSession(Session);
 
@@ -22,6 +28,16 @@ impl TypedSession {
     /// True when the request brought no session data: a first visit, or a key we did not accept.
     pub fn is_empty(&self) -> bool {
         self.0.entries().is_empty()
+    }
+
+    /// True once this request has changed the data, so the response will write it.
+    pub fn is_changed(&self) -> bool {
+        self.0.status() != SessionStatus::Unchanged
+    }
+
+    /// All data, each value as JSON text (for the inspector).
+    pub fn entries(&self) -> Ref<'_, HashMap<String, String>> {
+        self.0.entries()
     }
 
     /// The Rango counter's state; values of the wrong shape count as a new visitor, with a warning.

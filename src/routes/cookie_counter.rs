@@ -38,7 +38,7 @@ pub async fn index(
     let record = state.record_visit(read_visit_record(&cookies));
     let html = state.templates.render(
         "counter.html",
-        &visit_context(Storage::Cookie, &record, &state),
+        &visit_context(Storage::Cookie, &record, &cookies, &state),
     )?;
     let mut response = visit_response(&record, state.cookie_age);
     // Once the browser sends back any cookie of ours, it has proved that it keeps them.
@@ -66,7 +66,7 @@ pub async fn about(
         CookieCheck::AlreadyKnown
     };
     check.log();
-    let mut context = visit_context(Storage::Cookie, &record, &state);
+    let mut context = visit_context(Storage::Cookie, &record, &cookies, &state);
     context.insert("cookie_check", &check);
     let html = state.templates.render("about.html", &context)?;
     let mut response = visit_response(&record, state.cookie_age);
@@ -89,7 +89,7 @@ pub async fn reset() -> HttpResponse {
 
 /// The previous visit as the cookies tell it, or `None` for a new visitor. Any value we did not
 /// write ourselves (not a count, not a time, sent twice) makes the visitor new again, with a warning.
-fn read_visit_record(cookies: &RequestCookies) -> Option<VisitRecord> {
+pub fn read_visit_record(cookies: &RequestCookies) -> Option<VisitRecord> {
     let visits = cookies.lookup(VISITS);
     let last_visit = cookies.lookup(LAST_VISIT);
     if (visits, last_visit) == (CookieLookup::Missing, CookieLookup::Missing) {

@@ -2,6 +2,7 @@
 
 pub mod cookie_counter;
 pub mod home;
+pub mod inspector;
 pub mod session_counter;
 
 use actix_web::http::StatusCode;
@@ -10,6 +11,7 @@ use chrono::SecondsFormat;
 use serde::Serialize;
 use tera::Context;
 
+use crate::request_cookies::RequestCookies;
 use crate::state::AppState;
 use crate::templates::RenderError;
 use crate::visit_rule::VisitRecord;
@@ -49,18 +51,31 @@ pub fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The context every counter and about page renders from.
-pub fn visit_context(storage: Storage, record: &VisitRecord, state: &AppState) -> Context {
+/// The context every counter and about page renders from, with the cookies the browser sent.
+pub fn visit_context(
+    storage: Storage,
+    record: &VisitRecord,
+    cookies: &RequestCookies,
+    state: &AppState,
+) -> Context {
     let mut context = Context::new();
+    context.insert("sent_cookies", &inspector::sent_cookies(cookies, state));
     context.insert("storage", &storage);
     context.insert("visits", &record.visits);
     context.insert("last_visit", &format_time(record.last_visit));
-    let period = state.visit_period.to_std().unwrap_or_default();
-    context.insert(
-        "visit_period",
-        &humantime::format_duration(period).to_string(),
-    );
+    context.insert("visit_period", &describe_period(state.visit_period));
     context
+}
+
+/// A period in words, in its largest whole unit: "1 day", "36 hours", "10 seconds".
+pub fn describe_period(period: chrono::TimeDelta) -> String {
+    let seconds = period.num_seconds();
+    let (count, unit) = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
+        .into_iter()
+        .find(|(size, _)| seconds >= *size && seconds % size == 0)
+        .map_or((seconds, "second"), |(size, unit)| (seconds / size, unit));
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
 }
 
 /// Any path we do not serve.
@@ -71,4 +86,20 @@ pub async fn not_found(state: web::Data<AppState>) -> Result<HttpResponse, Rende
     state
         .templates
         .page(StatusCode::NOT_FOUND, "error.html", &context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_period;
+    use chrono::TimeDelta;
+
+    #[test]
+    fn periods_read_as_words() {
+        assert_eq!(describe_period(TimeDelta::days(1)), "1 day");
+        assert_eq!(describe_period(TimeDelta::hours(36)), "36 hours");
+        assert_eq!(describe_period(TimeDelta::minutes(90)), "90 minutes");
+        assert_eq!(describe_period(TimeDelta::seconds(10)), "10 seconds");
+        assert_eq!(describe_period(TimeDelta::seconds(61)), "61 seconds");
+        assert_eq!(describe_period(TimeDelta::zero()), "0 seconds");
+    }
 }

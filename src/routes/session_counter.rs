@@ -8,7 +8,7 @@ use actix_web::http::header::{ContentType, LOCATION, VARY};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use super::{CookieCheck, Storage, visit_context};
+use super::{CookieCheck, Storage, inspector, visit_context};
 use crate::request_cookies::RequestCookies;
 use crate::state::AppState;
 use crate::typed_session::TypedSession;
@@ -28,17 +28,19 @@ pub fn scope<S: SessionStore + 'static>(sessions: SessionMiddleware<S>) -> impl 
 
 #[get("/")]
 pub async fn index(
+    req: HttpRequest,
     session: TypedSession,
     state: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
-    if session.is_empty() {
+    let arrived_with_data = !session.is_empty();
+    if !arrived_with_data {
         session.set_test_cookie()?;
     }
     let record = count_visit(&session, &state)?;
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
-    let mut context = session_context(&record, &state);
+    let mut context = session_context(&req, &session, arrived_with_data, &record, &state);
     context.insert("num_visits", &num_visits);
     let html = state.templates.render("counter.html", &context)?;
     Ok(HttpResponse::Ok()
@@ -52,6 +54,7 @@ pub async fn about(
     session: TypedSession,
     state: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
+    let arrived_with_data = !session.is_empty();
     let check = if session.take_test_cookie() {
         CookieCheck::JustConfirmed
     } else if RequestCookies::from_request(&req).is_empty() {
@@ -61,7 +64,7 @@ pub async fn about(
     };
     check.log();
     let record = count_visit(&session, &state)?;
-    let mut context = session_context(&record, &state);
+    let mut context = session_context(&req, &session, arrived_with_data, &record, &state);
     context.insert("cookie_check", &check);
     let html = state.templates.render("about.html", &context)?;
     Ok(HttpResponse::Ok()
@@ -78,10 +81,21 @@ pub async fn reset(session: TypedSession) -> HttpResponse {
         .finish()
 }
 
-/// The counter context plus the backend, whose page text differs (a signed cookie is readable).
-fn session_context(record: &VisitRecord, state: &AppState) -> tera::Context {
-    let mut context = visit_context(Storage::Session, record, state);
-    context.insert("backend", &state.session_backend);
+/// The counter context, the inspector's view of the session, and the backend (whose page text
+/// differs: a signed cookie is readable). Called after the handler's changes, so the inspector
+/// shows what the response stores.
+fn session_context(
+    req: &HttpRequest,
+    session: &TypedSession,
+    arrived_with_data: bool,
+    record: &VisitRecord,
+    state: &AppState,
+) -> tera::Context {
+    let cookies = RequestCookies::from_request(req);
+    let mut context = visit_context(Storage::Session, record, &cookies, state);
+    context.insert("backend", &state.session.backend);
+    let stored = inspector::stored_session(session, &cookies, arrived_with_data, state);
+    context.insert("stored", &stored);
     context
 }
 

@@ -26,6 +26,13 @@ pub enum SessionCache {
 }
 
 impl SessionCache {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Redis { .. } => "Redis",
+            Self::InProcess(_) => "in-process",
+        }
+    }
+
     /// An in-process cache of at most `capacity` sessions.
     pub fn in_process(capacity: u64) -> Self {
         Self::InProcess(moka::sync::Cache::new(capacity))
@@ -104,6 +111,10 @@ impl CachedDbStore {
 
     pub fn database(&self) -> &DieselSessionStore {
         &self.database
+    }
+
+    pub fn cache(&self) -> &SessionCache {
+        &self.cache
     }
 
     /// Puts fresh data in the cache. If that fails, the old entry must not outlive it: a stale

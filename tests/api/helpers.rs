@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use cookies_vs_sessions::clock::Clock;
+use cookies_vs_sessions::clock::{Clock, SystemClock};
 pub use cookies_vs_sessions::config::Settings;
 use cookies_vs_sessions::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
 use cookies_vs_sessions::session_store::DatabaseUrl;
@@ -39,7 +39,9 @@ pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-test-secret-t
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The app's clock, unless it was spawned on real time.
     pub clock: Arc<ManualClock>,
+    app_clock: Arc<dyn Clock>,
     pub settings: Settings,
     /// A client without a cookie jar: the test says exactly which cookies are sent.
     pub raw: reqwest::Client,
@@ -83,12 +85,26 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&dir);
     configure(&mut settings);
     let clock = Arc::new(ManualClock(Mutex::new(start_time())));
-    launch(settings, clock, Arc::new(dir)).await
+    launch(settings, clock.clone(), clock, Arc::new(dir)).await
 }
 
-async fn launch(settings: Settings, clock: Arc<ManualClock>, dir: Arc<TempDir>) -> TestApp {
+/// A test app on the wall clock, for tests that wait in real time (as a browser user would).
+pub async fn spawn_app_on_real_time(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = test_settings(&dir);
+    configure(&mut settings);
+    let unused = Arc::new(ManualClock(Mutex::new(start_time())));
+    launch(settings, Arc::new(SystemClock), unused, Arc::new(dir)).await
+}
+
+async fn launch(
+    settings: Settings,
+    app_clock: Arc<dyn Clock>,
+    clock: Arc<ManualClock>,
+    dir: Arc<TempDir>,
+) -> TestApp {
     LazyLock::force(&LOG_CAPTURE);
-    let app = Application::build(settings.clone(), clock.clone())
+    let app = Application::build(settings.clone(), app_clock.clone())
         .await
         .expect("the app should start");
     let port = app.port();
@@ -98,6 +114,7 @@ async fn launch(settings: Settings, clock: Arc<ManualClock>, dir: Arc<TempDir>) 
         address: format!("http://127.0.0.1:{port}"),
         port,
         clock,
+        app_clock,
         settings,
         raw: client(false),
         server,
@@ -117,7 +134,7 @@ impl TestApp {
     /// Stops this app gracefully and starts a new one on the same database, clock and settings.
     pub async fn restart(self) -> TestApp {
         self.server.stop(true).await;
-        launch(self.settings, self.clock, self.dir).await
+        launch(self.settings, self.app_clock, self.clock, self.dir).await
     }
 
     /// A direct connection to the app's SQLite database, to look at or damage its rows.

@@ -1,15 +1,46 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{set_cookies, spawn_app, text_of};
 
 #[tokio::test]
-async fn home_links_to_both_counters() {
+async fn home_links_to_both_counters_and_compares_them() {
     let app = spawn_app().await;
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"href="/cookie/""#));
     assert!(html.contains(r#"href="/session/""#));
-    assert!(html.contains("<h2>Client cookies</h2>"));
-    assert!(html.contains("<h2>Server-side sessions</h2>"));
+    assert_eq!(text_of(&html, r#"id="home-cookie-visits">"#), "none yet");
+    assert_eq!(text_of(&html, r#"id="home-session-visits">"#), "none yet");
+    for row in [
+        "Where the data lives",
+        "Who can read it",
+        "Who can change it",
+        "Size limit",
+    ] {
+        assert!(html.contains(row), "{row}");
+    }
+    assert!(html.contains("Survives closing the browser"));
+    assert!(html.contains("The server can revoke it"));
+}
+
+#[tokio::test]
+async fn home_shows_both_counters_without_counting_or_writing() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    browser.get("/cookie/").await;
+    browser.get("/session/").await;
+    browser.get("/session/").await;
+    for _ in 0..2 {
+        let response = browser.get("/").await;
+        assert!(
+            set_cookies(&response).is_empty(),
+            "the home page writes nothing"
+        );
+        assert_eq!(response.headers()["vary"], "Cookie");
+        let html = response.text().await.unwrap();
+        assert_eq!(text_of(&html, r#"id="home-cookie-visits">"#), "1");
+        assert_eq!(text_of(&html, r#"id="home-session-visits">"#), "1");
+        assert_eq!(text_of(&html, r#"id="home-num-visits">"#), "2");
+    }
 }
 
 #[tokio::test]

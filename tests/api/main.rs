@@ -1,8 +1,10 @@
 mod backends;
+mod browser;
 mod cli;
 mod cookie_counter;
 mod helpers;
 mod home;
+mod inspector;
 mod services;
 mod session_counter;
 mod store_suite;

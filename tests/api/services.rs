@@ -1,5 +1,5 @@
-//! PostgreSQL and Redis for the tests that need a real server: `TEST_DATABASE_URL` and
-//! `TEST_REDIS_URL`. Unset, those tests say so and pass without running, except in CI (where `.ci/run`
+//! PostgreSQL, Redis and chromedriver for the tests that need a real server: `TEST_DATABASE_URL`,
+//! `TEST_REDIS_URL` and `WEBDRIVER_URL`. Unset, those tests say so and pass without running, except in CI (where `.ci/run`
 //! sets both), so they are never skipped silently there.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
@@ -13,6 +13,11 @@ fn service_url(variable: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// chromedriver, for the real-browser tests.
+pub fn webdriver_url() -> Option<String> {
+    service_url("WEBDRIVER_URL")
 }
 
 pub fn redis_url() -> Option<String> {

@@ -1,0 +1,140 @@
+//! The inspector panel of every counter page: what the browser sent, and on session pages what the
+//! server keeps. It reads only what the request already loaded: no extra database query.
+
+use std::collections::BTreeMap;
+
+use actix_web::cookie::{Cookie, CookieJar, Key};
+use serde::Serialize;
+
+use crate::request_cookies::{CookieLookup, RequestCookies};
+use crate::routes::format_time;
+use crate::state::AppState;
+use crate::typed_session::{SESSION_COOKIE, TypedSession};
+
+/// Longer values are cut: a signed session cookie or a hostile value can be kilobytes long.
+const SHOWN_VALUE_CHARS: usize = 60;
+/// The page shows only a prefix of a session key: the whole key would let anyone reading over
+/// the visitor's shoulder (or a screenshot) take over the session.
+const SHOWN_KEY_CHARS: usize = 8;
+
+#[derive(Debug, Serialize)]
+pub struct SentCookie {
+    name: String,
+    value: String,
+}
+
+/// Every cookie of the request, in the order sent. Tera escapes them when rendering. A session
+/// cookie that carries a key is cut like the key: past its signature the value *is* the key.
+pub fn sent_cookies(cookies: &RequestCookies, state: &AppState) -> Vec<SentCookie> {
+    cookies
+        .iter()
+        .map(|(name, value)| {
+            let carries_key = name == SESSION_COOKIE && !state.session.in_cookie;
+            let shown = if carries_key {
+                SHOWN_KEY_CHARS
+            } else {
+                SHOWN_VALUE_CHARS
+            };
+            SentCookie {
+                name: shorten(name, SHOWN_VALUE_CHARS),
+                value: shorten(value, shown),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct StoredSession {
+    backend: String,
+    /// The first characters of the key the browser presented, when it found a session.
+    key_prefix: Option<String>,
+    /// True for the signed-cookie backend, whose cookie holds the data itself.
+    in_cookie: bool,
+    /// The session data as it stands after this request, pretty JSON.
+    data: String,
+    /// When the session expires after this response, if this response writes it.
+    expires: Option<String>,
+}
+
+/// What the server keeps for this visitor once the response is sent.
+pub fn stored_session(
+    session: &TypedSession,
+    cookies: &RequestCookies,
+    arrived_with_data: bool,
+    state: &AppState,
+) -> StoredSession {
+    let in_cookie = state.session.in_cookie;
+    let key_prefix = (arrived_with_data && !in_cookie)
+        .then(|| presented_key(cookies, &state.session.signing_key))
+        .flatten()
+        .map(|key| shorten(&key, SHOWN_KEY_CHARS));
+    let written = session.is_changed() || state.session.save_every_request;
+    StoredSession {
+        backend: state.session.backend_label.clone(),
+        key_prefix,
+        in_cookie,
+        data: pretty_json(&session.entries()),
+        expires: written.then(|| format_time(state.clock.now() + state.session.age)),
+    }
+}
+
+/// The session key inside a correctly signed `sessionid` cookie.
+fn presented_key(cookies: &RequestCookies, signing_key: &Key) -> Option<String> {
+    let CookieLookup::Unique(raw) = cookies.lookup(SESSION_COOKIE) else {
+        return None;
+    };
+    let cookie = Cookie::parse_encoded(format!("{SESSION_COOKIE}={raw}")).ok()?;
+    let mut jar = CookieJar::new();
+    jar.add_original(cookie.into_owned());
+    let verified = jar.signed(signing_key).get(SESSION_COOKIE)?;
+    Some(verified.value().to_owned())
+}
+
+/// actix-session keeps each value as JSON text: show them as one JSON object, keys sorted.
+fn pretty_json(entries: &std::collections::HashMap<String, String>) -> String {
+    let object: BTreeMap<&str, serde_json::Value> = entries
+        .iter()
+        .map(|(key, json)| {
+            let value = serde_json::from_str(json).unwrap_or_else(|_| json.as_str().into());
+            (key.as_str(), value)
+        })
+        .collect();
+    serde_json::to_string_pretty(&object).unwrap_or_default()
+}
+
+fn shorten(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(chars).collect();
+    short.push('…');
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_with_an_ellipsis() {
+        assert_eq!(shorten("abc", 8), "abc");
+        assert_eq!(shorten("abcdefghij", 8), "abcdefgh…");
+        assert_eq!(shorten("ééééééééé", 8), "éééééééé…");
+    }
+
+    #[test]
+    fn stored_values_show_as_one_json_object() {
+        let entries = [
+            ("visits".to_owned(), "3".to_owned()),
+            (
+                "last_visit".to_owned(),
+                "\"2026-03-01T09:30:00Z\"".to_owned(),
+            ),
+        ]
+        .into();
+        assert_eq!(
+            pretty_json(&entries),
+            "{\n  \"last_visit\": \"2026-03-01T09:30:00Z\",\n  \"visits\": 3\n}"
+        );
+    }
+}

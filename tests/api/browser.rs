@@ -1,0 +1,307 @@
+//! Real-browser tests in headless Chromium through chromedriver (`WEBDRIVER_URL`, started by
+//! `scripts/test-services.sh`): what devtools shows is what the server claims.
+
+use std::time::Duration;
+
+use cookies_vs_sessions::config::SessionBackendKind;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use tempfile::TempDir;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_on_real_time};
+use crate::services::webdriver_url;
+
+/// A headless Chromium with a profile of its own, closed when dropped.
+struct Browser {
+    client: Client,
+    _profile: TempDir,
+}
+
+impl Browser {
+    async fn open() -> Option<Self> {
+        let webdriver = webdriver_url()?;
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1000,1000",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let capabilities = json!({
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
+        });
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&webdriver)
+            .await
+            .expect("chromedriver should start Chromium");
+        Some(Self {
+            client,
+            _profile: profile,
+        })
+    }
+
+    async fn open_page(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.unwrap();
+    }
+
+    async fn text(&self, id: &str) -> String {
+        let element = self.client.find(Locator::Id(id)).await.unwrap();
+        element.text().await.unwrap()
+    }
+
+    async fn visits(&self) -> u32 {
+        self.text("visit-count").await.parse().unwrap()
+    }
+
+    async fn click(&self, id: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits (up to 5 s) until the element's text is `expected`, as after a reload.
+    async fn wait_for_text(&self, id: &str, expected: &str) {
+        for _ in 0..50 {
+            if let Ok(element) = self.client.find(Locator::Id(id)).await
+                && element.text().await.is_ok_and(|text| text == expected)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "#{id} never read {expected:?}, but {:?}",
+            self.text(id).await
+        );
+    }
+
+    /// The browser's cookie jar for the current page, as devtools lists it.
+    async fn cookies(&self) -> Vec<cookie::Cookie<'static>> {
+        let mut cookies = self.client.get_all_cookies().await.unwrap();
+        cookies.sort_by(|a, b| a.name().cmp(b.name()));
+        cookies
+    }
+
+    async fn cookie_names(&self) -> Vec<String> {
+        self.cookies()
+            .await
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect()
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn devtools_shows_the_counter_cookies_and_the_test_cookie_round_trip() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    browser.open_page(&app, "/cookie/").await;
+    assert_eq!(browser.visits().await, 1);
+    assert_eq!(
+        browser.cookie_names().await,
+        ["last_visit", "testcookie", "visits"]
+    );
+    for cookie in browser.cookies().await {
+        assert_ne!(
+            cookie.http_only(),
+            Some(true),
+            "{} must be readable by scripts",
+            cookie.name()
+        );
+    }
+    let visits = browser
+        .cookies()
+        .await
+        .into_iter()
+        .find(|c| c.name() == "visits")
+        .unwrap();
+    assert_eq!(visits.value(), "1");
+
+    browser.open_page(&app, "/cookie/about/").await;
+    assert!(
+        browser
+            .text("cookie-check")
+            .await
+            .contains("The test cookie came back")
+    );
+    assert_eq!(
+        browser.cookie_names().await,
+        ["last_visit", "visits"],
+        "the test cookie is gone"
+    );
+
+    // The page's count matches what the inspector says the browser sent.
+    browser.open_page(&app, "/cookie/").await;
+    let sent = browser.text("sent-cookies").await;
+    assert!(sent.contains("visits 1"), "{sent}");
+    assert_eq!(browser.visits().await, 1);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn devtools_shows_only_an_httponly_sessionid_on_session_pages() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    browser.open_page(&app, "/session/").await;
+    browser.open_page(&app, "/session/about/").await;
+    browser.open_page(&app, "/session/").await;
+    let cookies = browser.cookies().await;
+    assert_eq!(browser.cookie_names().await, ["sessionid"]);
+    assert_eq!(cookies[0].http_only(), Some(true));
+    assert_eq!(cookies[0].same_site(), Some(cookie::SameSite::Lax));
+
+    // The counters on the page match what the inspector says the server stores.
+    assert_eq!(browser.visits().await, 1);
+    assert_eq!(
+        browser.text("num-visits").await,
+        "You have visited this page 2 times."
+    );
+    let stored = browser.text("stored-data").await;
+    assert!(stored.contains("\"visits\": 1"), "{stored}");
+    assert!(stored.contains("\"num_visits\": 2"), "{stored}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_cheat_button_moves_the_cookie_counter_but_not_the_session_counter() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    browser.open_page(&app, "/cookie/").await;
+    browser.click("set-visits").await;
+    browser.wait_for_text("visit-count", "1000").await;
+
+    browser.open_page(&app, "/session/").await;
+    assert_eq!(browser.visits().await, 1);
+    browser.click("set-visits").await;
+    // The reload counts as a view, yet the Rango count stays: the session ignores the cookie.
+    browser
+        .wait_for_text("num-visits", "You have visited this page 2 times.")
+        .await;
+    assert_eq!(browser.visits().await, 1);
+    assert!(browser.cookie_names().await.contains(&"visits".to_owned()));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_reset_buttons_forget_the_visitor() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    browser.open_page(&app, "/cookie/").await;
+    browser.click("set-visits").await;
+    browser.wait_for_text("visit-count", "1000").await;
+    browser.click("reset").await;
+    browser.wait_for_text("visit-count", "1").await;
+    assert!(
+        browser
+            .text("sent-cookies")
+            .await
+            .contains("No cookie at all")
+    );
+
+    browser.open_page(&app, "/session/").await;
+    browser.open_page(&app, "/session/").await;
+    assert_eq!(
+        browser.text("num-visits").await,
+        "You have visited this page 2 times."
+    );
+    browser.click("reset").await;
+    browser
+        .wait_for_text("num-visits", "You have visited this page 1 time.")
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_a_short_period_the_count_rises_after_waiting() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = spawn_app_on_real_time(|s| s.visit_period = chrono::TimeDelta::seconds(2)).await;
+    for path in ["/cookie/", "/session/"] {
+        browser.open_page(&app, path).await;
+        browser.open_page(&app, path).await;
+        assert_eq!(browser.visits().await, 1, "{path}");
+    }
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    for path in ["/cookie/", "/session/"] {
+        browser.open_page(&app, path).await;
+        assert_eq!(browser.visits().await, 2, "{path}");
+    }
+    browser.close().await;
+}
+
+/// Screenshots of the three main pages, saved under target/screenshots (and into
+/// docs/screenshots, which the README shows, when UPDATE_SCREENSHOTS is set).
+#[tokio::test]
+async fn screenshots_of_the_main_pages() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let dir = match std::env::var_os("UPDATE_SCREENSHOTS") {
+        Some(_) => concat!(env!("CARGO_MANIFEST_DIR"), "/docs/screenshots"),
+        None => concat!(env!("CARGO_MANIFEST_DIR"), "/target/screenshots"),
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    browser.client.set_window_size(1000, 1100).await.unwrap();
+    for (name, path) in [
+        ("cookie", "/cookie/"),
+        ("session", "/session/"),
+        ("home", "/"),
+    ] {
+        browser.open_page(&app, path).await;
+        browser.open_page(&app, path).await;
+        let png = browser.client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_signed_cookie_backend_holds_the_data_in_the_cookie() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.session.session_backend = SessionBackendKind::SignedCookie
+    })
+    .await;
+    browser.open_page(&app, "/session/").await;
+    browser.open_page(&app, "/session/").await;
+    let session = browser.cookies().await.remove(0);
+    assert_eq!(session.name(), "sessionid");
+    assert!(
+        session.value().contains("num_visits"),
+        "{}",
+        session.value()
+    );
+    assert_eq!(
+        browser.text("stored-key").await,
+        "none: the cookie holds the data itself"
+    );
+    browser.close().await;
+}
