@@ -13,13 +13,46 @@ use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
+use futures_util::{FutureExt as _, TryFutureExt as _};
 
-pub type SqliteAsyncConnection = SyncConnectionWrapper<SqliteConnection>;
+pub type SqliteAsyncConnection = SyncConnectionWrapper<SqliteConnection, SqliteBlockingPool>;
+
+/// Where SQLite's blocking calls run: one runtime that lives as long as the process.
+///
+/// diesel-async's default runs them on the runtime that opened the connection. actix-web gives each
+/// worker thread a runtime of its own and stops them one by one at shutdown, so a pooled
+/// connection opened by one worker and used by another would have its queries cancelled when
+/// the first worker stops (seen under SIGTERM as a 503 for an in-flight request).
+pub struct SqliteBlockingPool;
+
+impl SpawnBlocking for SqliteBlockingPool {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>>
+    where
+        R: Send + 'static,
+    {
+        static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> =
+            std::sync::LazyLock::new(|| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("sqlite")
+                    .build()
+                    // Only fails when the OS refuses a thread: nothing could run then anyway.
+                    .expect("the SQLite runtime should start")
+            });
+        RUNTIME.spawn_blocking(task).map_err(Box::from).boxed()
+    }
+
+    fn get_runtime() -> Self {
+        Self
+    }
+}
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
