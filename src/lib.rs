@@ -1,5 +1,6 @@
 pub mod clock;
 pub mod config;
+pub mod middleware;
 pub mod request_cookies;
 pub mod routes;
 pub mod session_backend;

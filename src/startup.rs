@@ -12,13 +12,15 @@ use actix_session::storage::SessionStore;
 use actix_web::cookie::{Key, SameSite, time::Duration};
 use actix_web::dev::Server;
 use actix_web::http::header::VARY;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use tracing_actix_web::TracingLogger;
 
 use crate::clock::Clock;
 use crate::config::{SessionSettings, Settings};
+use crate::middleware;
+use crate::middleware::SessionLocks;
 use crate::routes::{self, cookie_counter, home, session_counter};
 use crate::session_backend::SessionBackend;
 use crate::session_store::spawn_background_purge;
@@ -59,9 +61,12 @@ impl Application {
             visit_period: settings.visit_period,
             cookie_age: settings.cookie_age,
             session: session_pages,
+            session_locks: SessionLocks::new(),
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(middleware::request_limits))
+                .wrap(middleware::security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .service(

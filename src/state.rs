@@ -8,6 +8,7 @@ use actix_web::cookie::Key;
 
 use crate::clock::Clock;
 use crate::config::SessionBackendKind;
+use crate::middleware::SessionLocks;
 use crate::templates::Templates;
 use crate::visit_rule::{VisitRecord, record_visit};
 
@@ -18,6 +19,8 @@ pub struct AppState {
     /// Max-Age of the counter cookies, in seconds.
     pub cookie_age: u32,
     pub session: SessionPageSettings,
+    /// Serialises the requests of each session (see `middleware::one_request_per_session`).
+    pub session_locks: SessionLocks,
 }
 
 /// What session pages tell the visitor about their session.

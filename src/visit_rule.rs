@@ -114,6 +114,37 @@ mod tests {
         assert_eq!(next.visits, u32::MAX);
     }
 
+    fn any_time() -> impl proptest::strategy::Strategy<Value = DateTime<Utc>> {
+        let (min, max) = (
+            DateTime::<Utc>::MIN_UTC.timestamp(),
+            DateTime::<Utc>::MAX_UTC.timestamp(),
+        );
+        (min..=max).prop_map(|seconds| DateTime::from_timestamp(seconds, 0).unwrap())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Over the whole range chrono can represent, the rule never panics, never counts more
+        /// than one visit at a time, and never moves `last_visit` past `now`.
+        #[test]
+        fn the_rule_holds_for_any_times(
+            visits in any::<u32>(),
+            last_visit in any_time(),
+            now in any_time(),
+            period_seconds in any::<i64>(),
+        ) {
+            let period = TimeDelta::try_seconds(period_seconds / 1000).unwrap_or(TimeDelta::MAX);
+            let previous = VisitRecord { visits, last_visit };
+            let next = record_visit(Some(previous), now, period);
+            prop_assert!(next.visits == visits || next.visits == visits.saturating_add(1));
+            prop_assert!(next.last_visit <= now);
+            if next.visits != visits {
+                prop_assert_eq!(next.last_visit, now);
+            }
+        }
+    }
+
     #[test]
     fn extreme_times_and_periods_do_not_panic() {
         let extremes = [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC];

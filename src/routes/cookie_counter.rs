@@ -194,6 +194,23 @@ mod tests {
         assert_eq!(parse_visits(&"9".repeat(8192)), None);
     }
 
+    proptest::proptest! {
+        /// Whatever a client sends, parsing answers and never panics; what parses is a plain
+        /// decimal that round-trips.
+        #[test]
+        fn any_visits_text_parses_or_is_refused(text in "\\PC{0,40}|[0-9]{0,25}") {
+            if let Some(visits) = parse_visits(&text) {
+                proptest::prop_assert!(text.bytes().all(|b| b.is_ascii_digit()));
+                proptest::prop_assert_eq!(text.parse::<u128>().ok(), Some(u128::from(visits)));
+            }
+        }
+
+        #[test]
+        fn any_last_visit_text_parses_or_is_refused(text in "\\PC{0,40}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})") {
+            let _ = parse_last_visit(&text);
+        }
+    }
+
     #[test]
     fn last_visit_parses_rfc3339_in_any_offset() {
         assert_eq!(

@@ -5,10 +5,11 @@ use actix_session::SessionMiddleware;
 use actix_session::storage::SessionStore;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header::{ContentType, LOCATION, VARY};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::{CookieCheck, Storage, inspector, visit_context};
+use crate::middleware;
 use crate::request_cookies::RequestCookies;
 use crate::state::AppState;
 use crate::typed_session::TypedSession;
@@ -19,6 +20,8 @@ use crate::visit_rule::VisitRecord;
 pub fn scope<S: SessionStore + 'static>(sessions: SessionMiddleware<S>) -> impl HttpServiceFactory {
     web::scope("/session")
         .wrap(sessions)
+        .wrap(from_fn(middleware::session_store_unavailable))
+        .wrap(from_fn(middleware::one_request_per_session))
         // These pages depend on the session cookie: no cache may serve them to another visitor.
         .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
         .service(index)

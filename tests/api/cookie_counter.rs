@@ -185,7 +185,8 @@ async fn bad_cookie_values_count_as_a_new_visitor_with_a_warning() {
         with_good_time(b"visits=1e9"),
         with_good_time(b"visits=99999999999999999999999"),
         with_good_time(b"visits="),
-        with_good_time(format!("visits={}", "9".repeat(8192)).as_bytes()),
+        // 8 KB of digits: the header stays under the 8 KiB limit on Cookie headers.
+        with_good_time(format!("visits={}", "9".repeat(8000)).as_bytes()),
         with_good_time(b"visits=\xff\xfe"),
         with_good_time(b"visits=5; visits=6"),
         b"visits=5; last_visit=yesterday".to_vec(),

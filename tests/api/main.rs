@@ -2,6 +2,8 @@ mod backends;
 mod browser;
 mod cli;
 mod cookie_counter;
+mod crash;
+mod hardening;
 mod helpers;
 mod home;
 mod inspector;

@@ -1,0 +1,164 @@
+//! The real binary under load, killed: nothing a visitor was shown is lost.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+
+use crate::helpers::{TEST_SECRET, session_cookie_pair, text_of};
+
+/// The site as a separate process on a SQLite file, so it can be killed.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    async fn start(database: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", &format!("sqlite://{database}")])
+            .args(["--secret-key", TEST_SECRET])
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..200 {
+            if reqwest::get(format!("{}/hello/", server.url)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the server did not start");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn shown_count(html: &str) -> u32 {
+    let text = text_of(html, r#"id="num-visits">"#);
+    text.split_whitespace().nth(5).unwrap().parse().unwrap()
+}
+
+/// Visitors hammer `/session/` until `stop`; returns, per visitor, the highest count shown in a 200.
+async fn load(
+    url: &str,
+    visitors: &[String],
+    stop: impl Fn() + Send + 'static,
+) -> HashMap<String, u32> {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_millis(1_500);
+    let workers = visitors.iter().cloned().map(|cookie| {
+        let (client, url) = (client.clone(), format!("{url}/session/"));
+        tokio::spawn(async move {
+            let mut shown = 0;
+            while let Ok(response) = client.get(&url).header("cookie", &cookie).send().await {
+                match response.status().as_u16() {
+                    200 => match response.text().await {
+                        Ok(html) => shown = shown.max(shown_count(&html)),
+                        Err(_) => break, // cut off mid-body: not shown
+                    },
+                    status => panic!("status {status} under load"),
+                }
+            }
+            (cookie, shown)
+        })
+    });
+    let workers: Vec<_> = workers.collect();
+    tokio::time::sleep_until(deadline.into()).await;
+    stop();
+    let mut shown = HashMap::new();
+    for worker in workers {
+        let (cookie, count) = worker.await.unwrap();
+        shown.insert(cookie, count);
+    }
+    shown
+}
+
+async fn new_visitors(url: &str, count: usize) -> Vec<String> {
+    let mut visitors = Vec::new();
+    for _ in 0..count {
+        let response = reqwest::get(format!("{url}/session/")).await.unwrap();
+        visitors.push(session_cookie_pair(&response));
+    }
+    visitors
+}
+
+/// After a restart, each visitor's next view counts past everything it was shown.
+async fn assert_nothing_shown_was_lost(url: &str, shown: &HashMap<String, u32>) {
+    let client = reqwest::Client::new();
+    for (cookie, count) in shown {
+        let response = client
+            .get(format!("{url}/session/"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        let now = shown_count(&response.text().await.unwrap());
+        assert!(now > *count, "shown {count} before the crash, {now} after");
+    }
+}
+
+fn integrity_check(database: &str) -> String {
+    let mut connection = SqliteConnection::establish(database).unwrap();
+    diesel::dsl::sql::<diesel::sql_types::Text>("PRAGMA integrity_check")
+        .get_result(&mut connection)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn kill_9_under_load_loses_nothing_a_visitor_was_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("sessions.sqlite3").display().to_string();
+    let server = Server::start(&database).await;
+    let visitors = new_visitors(&server.url, 8).await;
+    let pid = server.child.id().to_string();
+    let shown = load(&server.url, &visitors, move || {
+        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    })
+    .await;
+    drop(server);
+    assert!(
+        shown.values().all(|&count| count > 1),
+        "the load ran: {shown:?}"
+    );
+    assert_eq!(integrity_check(&database), "ok");
+
+    let server = Server::start(&database).await;
+    assert_nothing_shown_was_lost(&server.url, &shown).await;
+}
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("sessions.sqlite3").display().to_string();
+    let mut server = Server::start(&database).await;
+    let visitors = new_visitors(&server.url, 8).await;
+    let pid = server.child.id().to_string();
+    // `load` panics on any non-200 answer: a request cut off by the shutdown would show.
+    let shown = load(&server.url, &visitors, move || {
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    })
+    .await;
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(integrity_check(&database), "ok");
+
+    let restarted = Server::start(&database).await;
+    assert_nothing_shown_was_lost(&restarted.url, &shown).await;
+}

@@ -1,0 +1,162 @@
+//! Hostile input and faults: a clear 4xx or 503, never a 500, a crash or a hang.
+
+use diesel::prelude::*;
+
+use crate::helpers::{TestApp, session_cookie_pair, spawn_app, text_of};
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/hello/",
+        "/cookie/",
+        "/session/about/",
+        "/static/style.css",
+        "/nope",
+    ] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_hold_no_inline_script() {
+    let app = spawn_app().await;
+    for path in ["/", "/cookie/", "/session/", "/session/about/"] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert_eq!(html.matches("<script").count(), 1, "{path}");
+        assert!(html.contains(r#"<script src="/static/inspector.js" defer></script>"#));
+    }
+}
+
+async fn still_serves(app: &TestApp) {
+    assert_eq!(app.get("/cookie/").await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_oversized_cookie_header_is_refused_with_431() {
+    let app = spawn_app().await;
+    let header = format!("visits=1; padding={}", "x".repeat(8 * 1024));
+    for path in ["/cookie/", "/session/", "/"] {
+        let response = app.get_with_cookie(path, header.as_bytes()).await;
+        assert_eq!(response.status(), 431, "{path}");
+        assert!(response.text().await.unwrap().contains("Too many cookies"));
+    }
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn two_hundred_cookies_are_refused_with_431() {
+    let app = spawn_app().await;
+    let header: Vec<String> = (0..200).map(|i| format!("c{i}=1")).collect();
+    let response = app
+        .get_with_cookie("/cookie/", header.join("; ").as_bytes())
+        .await;
+    assert_eq!(response.status(), 431);
+    let fifty: Vec<String> = (0..50).map(|i| format!("c{i}=1")).collect();
+    let response = app
+        .get_with_cookie("/cookie/", fifty.join("; ").as_bytes())
+        .await;
+    assert_eq!(response.status(), 200, "a browser's usual load is fine");
+}
+
+#[tokio::test]
+async fn a_large_body_to_reset_is_refused_with_413() {
+    let app = spawn_app().await;
+    let megabyte = vec![b'a'; 1024 * 1024];
+    for path in ["/cookie/reset", "/session/reset"] {
+        let response = app
+            .raw
+            .post(app.url(path))
+            .body(megabyte.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413, "{path}");
+    }
+    let empty_form = app.raw.post(app.url("/cookie/reset")).send().await.unwrap();
+    assert_eq!(empty_form.status(), 303);
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn state_changing_routes_accept_post_only() {
+    let app = spawn_app().await;
+    for path in ["/cookie/reset", "/session/reset"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+    }
+}
+
+fn rename_sessions_table(app: &TestApp, from: &str, to: &str) {
+    diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
+        .execute(&mut app.sqlite())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_lost_session_store_gives_a_friendly_503_and_the_site_recovers() {
+    let app = spawn_app().await;
+    let cookie = session_cookie_pair(&app.get("/session/").await);
+
+    rename_sessions_table(&app, "sessions", "sessions_away");
+    for path in ["/session/", "/session/about/"] {
+        let response = app.get_with_cookie(path, cookie.as_bytes()).await;
+        assert_eq!(response.status(), 503, "{path}");
+        assert_eq!(response.headers()["retry-after"], "5");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Sessions are unavailable"), "{html}");
+    }
+    let response = app.get("/session/").await;
+    assert_eq!(
+        response.status(),
+        503,
+        "a new visitor cannot be saved either"
+    );
+    still_serves(&app).await;
+    assert!(
+        app.logged("ERROR", "session store failed"),
+        "{:#?}",
+        app.logs()
+    );
+
+    rename_sessions_table(&app, "sessions_away", "sessions");
+    let response = app.get_with_cookie("/session/", cookie.as_bytes()).await;
+    assert_eq!(response.status(), 200, "recovered by itself");
+    let html = response.text().await.unwrap();
+    assert_eq!(
+        text_of(&html, r#"id="num-visits">"#),
+        "You have visited this page 2 times.",
+        "nothing was lost"
+    );
+}
+
+/// Fifty requests of one session at once: each must see the one before, none may be lost.
+#[tokio::test]
+async fn parallel_requests_of_one_session_lose_no_update() {
+    let app = spawn_app().await;
+    let cookie = session_cookie_pair(&app.get("/session/").await);
+    let requests = (0..50).map(|_| app.get_with_cookie("/session/", cookie.as_bytes()));
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), 200);
+    }
+    let html = app
+        .get_with_cookie("/session/", cookie.as_bytes())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&html, r#"id="num-visits">"#),
+        "You have visited this page 52 times.",
+        "1 + 50 + this one"
+    );
+}
