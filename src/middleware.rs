@@ -11,6 +11,7 @@ use actix_web::{Error, HttpResponse, web};
 use tera::Context;
 
 use crate::request_cookies::{CookieLookup, RequestCookies};
+use crate::session_store::diesel_store::watch_for_conflicts;
 use crate::state::AppState;
 use crate::typed_session::SESSION_COOKIE;
 
@@ -80,32 +81,46 @@ fn content_length(req: &ServiceRequest) -> Option<u64> {
         .ok()
 }
 
-/// actix-session answers a failing store with an opaque 500. A database that is down is not our
-/// bug and will come back: say so with a 503, a page and `Retry-After`.
-pub async fn session_store_unavailable(
+/// actix-session answers every store error with an opaque 500. Neither case is our bug:
+/// - another request (on another instance) updated this session since this one loaded it: 409,
+///   try again (the retry sees the other change);
+/// - the store is down: 503, the page says so, and `Retry-After`.
+pub async fn session_store_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // Taken now: the request itself must not be held while inner services run (actix needs it
     // unshared to route).
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    match next.call(req).await {
-        Ok(response) => Ok(response.map_into_boxed_body()),
-        Err(error) => {
-            tracing::error!(error = %error, cause = ?error, "the session store failed; answering 503");
-            let mut response = error_page(
-                state.as_ref(),
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sessions are unavailable",
-                "The server cannot reach its session store right now, so this visit was not recorded. \
-                 The cookie counter still works. Please try again in a moment.",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            Err(InternalError::from_response(error, response).into())
-        }
-    }
+    let (result, conflict) = watch_for_conflicts(next.call(req)).await;
+    let error = match result {
+        Ok(response) => return Ok(response.map_into_boxed_body()),
+        Err(error) => error,
+    };
+    let (status, title, message, retry_after) = if conflict {
+        tracing::warn!("the session changed under this request; answering 409");
+        (
+            StatusCode::CONFLICT,
+            "Your session changed meanwhile",
+            "Another request updated your session while this one was running, so this one was \
+             not applied. Reload the page to try again.",
+            "0",
+        )
+    } else {
+        tracing::error!(error = %error, cause = ?error, "the session store failed; answering 503");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sessions are unavailable",
+            "The server cannot reach its session store right now, so this visit was not recorded. \
+             The cookie counter still works. Please try again in a moment.",
+            "5",
+        )
+    };
+    let mut response = error_page(state.as_ref(), status, title, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
+    Err(InternalError::from_response(error, response).into())
 }
 
 /// The site's error page; plain text if even that cannot be rendered.

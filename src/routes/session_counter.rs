@@ -20,7 +20,7 @@ use crate::visit_rule::VisitRecord;
 pub fn scope<S: SessionStore + 'static>(sessions: SessionMiddleware<S>) -> impl HttpServiceFactory {
     web::scope("/session")
         .wrap(sessions)
-        .wrap(from_fn(middleware::session_store_unavailable))
+        .wrap(from_fn(middleware::session_store_errors))
         .wrap(from_fn(middleware::one_request_per_session))
         // These pages depend on the session cookie: no cache may serve them to another visitor.
         .wrap(DefaultHeaders::new().add((VARY, "Cookie")))

@@ -10,7 +10,8 @@ use redis::AsyncCommands as _;
 use redis::aio::ConnectionManager;
 
 use super::diesel_store::{
-    DieselSessionStore, SessionState, from_json, is_issued_key, now, to_json,
+    DieselSessionStore, SessionState, VERSION_KEY, from_json, is_issued_key, now, take_version,
+    to_json,
 };
 
 /// Where cached sessions live.
@@ -139,6 +140,13 @@ fn to_std(ttl: &Duration) -> StdDuration {
     StdDuration::from_secs(ttl.whole_seconds().max(0).unsigned_abs())
 }
 
+/// The cache holds the state as actix-session sees it, version included, so a cache hit still
+/// carries the version the database checks on update.
+fn versioned(mut state: SessionState, version: i64) -> serde_json::Result<String> {
+    state.insert(VERSION_KEY.to_owned(), version.to_string());
+    to_json(&state)
+}
+
 impl SessionStore for CachedDbStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let key = key.as_ref();
@@ -146,51 +154,68 @@ impl SessionStore for CachedDbStore {
             return Ok(None);
         }
         match self.cache.get(key).await {
-            Ok(Some(data)) => return from_json(&data).map(Some),
+            Ok(Some(cached)) => return from_json(&cached).map(Some),
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "session cache read failed; using the database"),
         }
-        let row = self
+        let stored = self
             .database
             .load_data(key)
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
-        let Some((data, expire_date)) = row else {
+        let Some(stored) = stored else {
             return Ok(None);
         };
-        let left = (expire_date - now()).to_std().unwrap_or_default();
-        self.refresh(key, &data, left).await;
-        from_json(&data).map(Some)
+        let left = (stored.expire_date - now()).to_std().unwrap_or_default();
+        let state = stored.into_state()?;
+        if let Ok(cached) = to_json(&state) {
+            self.refresh(key, &cached, left).await;
+        }
+        Ok(Some(state))
     }
 
-    async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
+    async fn save(&self, mut state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        take_version(&mut state);
         let data = to_json(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = self
             .database
             .save_data(&data, ttl)
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
-        self.refresh(key.as_ref(), &data, to_std(ttl)).await;
+        if let Ok(cached) = versioned(state, 0) {
+            self.refresh(key.as_ref(), &cached, to_std(ttl)).await;
+        }
         Ok(key)
     }
 
     async fn update(
         &self,
         key: SessionKey,
-        state: SessionState,
+        mut state: SessionState,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
+        let loaded_version = take_version(&mut state);
         let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let old_key = key.as_ref().to_owned();
-        let key = self
+        let updated = self
             .database
-            .update_data(key, &data, ttl)
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+            .update_data(key, &data, loaded_version, ttl)
+            .await;
+        let (key, version) = match updated {
+            Ok(saved) => saved,
+            Err(error) => {
+                // Whatever the cache holds may be what lost the race: let the next load ask the
+                // database.
+                self.evict(&old_key).await;
+                return Err(UpdateError::Other(error.into()));
+            }
+        };
         if key.as_ref() != old_key {
             self.evict(&old_key).await;
         }
-        self.refresh(key.as_ref(), &data, to_std(ttl)).await;
+        if let Ok(cached) = versioned(state, version) {
+            self.refresh(key.as_ref(), &cached, to_std(ttl)).await;
+        }
         Ok(key)
     }
 

@@ -137,6 +137,9 @@ pub enum DatabaseError {
     Pool(#[from] PoolError),
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
+    /// Another request updated the session after this one loaded it; retrying sees its change.
+    #[error("the session changed since this request loaded it")]
+    Conflict,
 }
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend `$database` uses.

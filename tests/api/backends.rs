@@ -274,3 +274,32 @@ async fn cached_db_keeps_serving_when_its_redis_cache_dies() {
     }
     assert!(app.logged("WARN", "session cache"), "{:#?}", app.logs());
 }
+
+/// Fifty requests of one session spread over two instances at once: the per-instance lock cannot
+/// order them, the version check does. Each is applied (200) or refused with a retryable 409;
+/// none is silently lost.
+#[tokio::test]
+async fn parallel_requests_over_two_postgresql_instances_lose_no_update() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let url = schema.url();
+    let configure = move |s: &mut Settings| s.database.database_url = url.parse().unwrap();
+    let first = spawn_app_with(configure.clone()).await;
+    let second = spawn_app_with(configure).await;
+    let (cookie, _) = visit(&first, None).await;
+    let requests = (0..50).map(|i| {
+        let app = if i % 2 == 0 { &first } else { &second };
+        app.get_with_cookie("/session/", cookie.as_bytes())
+    });
+    let mut applied = 0;
+    for response in futures_util::future::join_all(requests).await {
+        match response.status().as_u16() {
+            200 => applied += 1,
+            409 => assert_eq!(response.headers()["retry-after"], "0"),
+            status => panic!("status {status}"),
+        }
+    }
+    let (_, html) = visit(&second, Some(&cookie)).await;
+    assert_eq!(num_visits(&html), times(applied + 2), "{applied} applied");
+}

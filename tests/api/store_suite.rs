@@ -7,10 +7,13 @@ use std::time::Duration as StdDuration;
 
 use actix_session::storage::{LoadError, SessionKey, SessionStore, generate_session_key};
 use actix_web::cookie::time::Duration;
+use cookies_vs_sessions::session_store::diesel_store::VERSION_KEY;
 
 /// What the suite needs from a backend beyond the `SessionStore` trait.
 pub trait StoreHarness: Sized {
     type Store: SessionStore;
+    /// Whether an update based on an outdated load is refused instead of overwriting.
+    const REFUSES_STALE_UPDATES: bool = true;
     /// A store over fresh, empty storage of its own; `None` when its server is not configured.
     async fn new() -> Option<Self>;
     fn store(&self) -> &Self::Store;
@@ -27,6 +30,13 @@ fn state(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
+/// The state under `key`, without the version entry a store may add for its own use.
+async fn load<H: StoreHarness>(h: &H, key: &SessionKey) -> Option<HashMap<String, String>> {
+    let mut state = h.store().load(key).await.unwrap()?;
+    state.remove(VERSION_KEY);
+    Some(state)
+}
+
 const HOUR: Duration = Duration::hours(1);
 const SECOND: Duration = Duration::seconds(1);
 
@@ -39,7 +49,7 @@ pub async fn round_trip<H: StoreHarness>(h: H) {
     let saved = state(&[("visits", "3"), ("last_visit", "\"2026-03-01T09:30:00Z\"")]);
     let key = h.store().save(saved.clone(), &HOUR).await.unwrap();
     assert_eq!(key.as_ref().len(), 64);
-    assert_eq!(h.store().load(&key).await.unwrap(), Some(saved));
+    assert_eq!(load(&h, &key).await, Some(saved));
 }
 
 pub async fn unknown_or_malformed_keys_load_nothing<H: StoreHarness>(h: H) {
@@ -51,15 +61,15 @@ pub async fn unknown_or_malformed_keys_load_nothing<H: StoreHarness>(h: H) {
         "x".repeat(4000),
     ] {
         let key = SessionKey::try_from(key).unwrap();
-        assert_eq!(h.store().load(&key).await.unwrap(), None);
+        assert_eq!(load(&h, &key).await, None);
     }
 }
 
 pub async fn expired_sessions_never_load<H: StoreHarness>(h: H) {
     let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
-    assert!(h.store().load(&key).await.unwrap().is_some());
+    assert!(load(&h, &key).await.is_some());
     let_one_second_pass().await;
-    assert_eq!(h.store().load(&key).await.unwrap(), None);
+    assert_eq!(load(&h, &key).await, None);
 }
 
 pub async fn update_replaces_the_state_under_the_same_key<H: StoreHarness>(h: H) {
@@ -72,32 +82,29 @@ pub async fn update_replaces_the_state_under_the_same_key<H: StoreHarness>(h: H)
         .await
         .unwrap();
     assert_eq!(updated.as_ref(), kept);
-    assert_eq!(h.store().load(&updated).await.unwrap(), Some(new_state));
+    assert_eq!(load(&h, &updated).await, Some(new_state));
 }
 
 pub async fn update_ttl_extends_the_session<H: StoreHarness>(h: H) {
     let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
     h.store().update_ttl(&key, &HOUR).await.unwrap();
     let_one_second_pass().await;
-    assert!(h.store().load(&key).await.unwrap().is_some());
+    assert!(load(&h, &key).await.is_some());
 }
 
 pub async fn update_ttl_does_not_revive_an_expired_session<H: StoreHarness>(h: H) {
     let key = h.store().save(state(&[("a", "1")]), &SECOND).await.unwrap();
     let_one_second_pass().await;
     h.store().update_ttl(&key, &HOUR).await.unwrap();
-    assert_eq!(h.store().load(&key).await.unwrap(), None);
+    assert_eq!(load(&h, &key).await, None);
 }
 
 pub async fn delete_removes_the_session<H: StoreHarness>(h: H) {
     let key = h.store().save(state(&[("a", "1")]), &HOUR).await.unwrap();
     let other = h.store().save(state(&[("b", "2")]), &HOUR).await.unwrap();
     h.store().delete(&key).await.unwrap();
-    assert_eq!(h.store().load(&key).await.unwrap(), None);
-    assert!(
-        h.store().load(&other).await.unwrap().is_some(),
-        "only that one"
-    );
+    assert_eq!(load(&h, &key).await, None);
+    assert!(load(&h, &other).await.is_some(), "only that one");
     h.store()
         .delete(&key)
         .await
@@ -117,8 +124,8 @@ pub async fn update_after_delete_issues_a_new_key<H: StoreHarness>(h: H) {
         .await
         .unwrap();
     assert_ne!(new_key.as_ref(), old.as_ref());
-    assert_eq!(h.store().load(&old).await.unwrap(), None);
-    assert_eq!(h.store().load(&new_key).await.unwrap(), Some(new_state));
+    assert_eq!(load(&h, &old).await, None);
+    assert_eq!(load(&h, &new_key).await, Some(new_state));
 }
 
 pub async fn update_after_expiry_issues_a_new_key<H: StoreHarness>(h: H) {
@@ -131,7 +138,7 @@ pub async fn update_after_expiry_issues_a_new_key<H: StoreHarness>(h: H) {
         .await
         .unwrap();
     assert_ne!(new_key.as_ref(), old.as_ref());
-    assert_eq!(h.store().load(&old).await.unwrap(), None);
+    assert_eq!(load(&h, &old).await, None);
 }
 
 pub async fn a_corrupt_session_is_a_deserialization_error<H: StoreHarness>(h: H) {
@@ -149,7 +156,7 @@ pub async fn a_corrupt_session_is_a_deserialization_error<H: StoreHarness>(h: H)
         .update(key, repaired.clone(), &HOUR)
         .await
         .unwrap();
-    assert_eq!(h.store().load(&key).await.unwrap(), Some(repaired));
+    assert_eq!(load(&h, &key).await, Some(repaired));
 }
 
 pub async fn purge_deletes_only_expired_sessions<H: StoreHarness>(h: H) {
@@ -172,9 +179,34 @@ pub async fn purge_deletes_only_expired_sessions<H: StoreHarness>(h: H) {
     };
     assert_eq!(deleted, 3);
     for key in &live {
-        assert!(h.store().load(key).await.unwrap().is_some());
+        assert!(load(&h, key).await.is_some());
     }
     assert_eq!(h.purge().await, Some(0));
+}
+
+/// Two requests load the same session; the second to save must not overwrite the first's change.
+pub async fn a_stale_update_is_refused<H: StoreHarness>(h: H) {
+    if !H::REFUSES_STALE_UPDATES {
+        return;
+    }
+    let key = h.store().save(state(&[("n", "1")]), &HOUR).await.unwrap();
+    let copy = || SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+    let mut first = h.store().load(&key).await.unwrap().unwrap();
+    let mut second = h.store().load(&key).await.unwrap().unwrap();
+    first.insert("n".into(), "2".into());
+    second.insert("n".into(), "2".into());
+    let kept = h.store().update(copy(), first, &HOUR).await.unwrap();
+    assert_eq!(kept.as_ref(), key.as_ref());
+    assert!(
+        h.store().update(copy(), second, &HOUR).await.is_err(),
+        "a stale update went through"
+    );
+    // A fresh load sees the first change and may build on it.
+    let mut third = h.store().load(&key).await.unwrap().unwrap();
+    assert_eq!(third["n"], "2");
+    third.insert("n".into(), "3".into());
+    h.store().update(copy(), third, &HOUR).await.unwrap();
+    assert_eq!(load(&h, &key).await, Some(state(&[("n", "3")])));
 }
 
 pub async fn concurrent_saves_keep_every_session_apart<H: StoreHarness>(h: H) {
@@ -191,7 +223,7 @@ pub async fn concurrent_saves_keep_every_session_apart<H: StoreHarness>(h: H) {
     keys.dedup();
     assert_eq!(keys.len(), 50, "every save gets its own key");
     for (key, saved) in &sessions {
-        assert_eq!(h.store().load(key).await.unwrap().as_ref(), Some(saved));
+        assert_eq!(load(&h, key).await.as_ref(), Some(saved));
     }
 }
 
@@ -211,6 +243,7 @@ macro_rules! store_suite {
             a_corrupt_session_is_a_deserialization_error,
             purge_deletes_only_expired_sessions,
             concurrent_saves_keep_every_session_apart,
+            a_stale_update_is_refused,
         );
     };
     (@tests $harness:ty; $($test:ident),* $(,)?) => {

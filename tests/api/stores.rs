@@ -143,6 +143,9 @@ pub struct Redis {
 
 impl StoreHarness for Redis {
     type Store = RedisSessionStore;
+    /// actix-session's Redis store overwrites: instances sharing Redis rely on each serialising
+    /// its own requests, and a cross-instance race can still lose an update.
+    const REFUSES_STALE_UPDATES: bool = false;
 
     async fn new() -> Option<Self> {
         let space = RedisSpace::open().await?;
@@ -316,6 +319,13 @@ mod cached_db_reads {
         [("visits".to_owned(), "7".to_owned())].into()
     }
 
+    /// The state as loaded: with the version the cache keeps beside it.
+    fn loaded() -> std::collections::HashMap<String, String> {
+        let mut state = state();
+        state.insert("__version".to_owned(), "0".to_owned());
+        state
+    }
+
     #[tokio::test]
     async fn reads_are_served_from_the_cache() {
         let CachedDbInProcess(harness) = CachedDbInProcess::new().await.unwrap();
@@ -325,7 +335,7 @@ mod cached_db_reads {
             .await
             .unwrap();
         harness.delete_row(&key);
-        assert_eq!(harness.store.load(&key).await.unwrap(), Some(state()));
+        assert_eq!(harness.store.load(&key).await.unwrap(), Some(loaded()));
     }
 
     #[tokio::test]
@@ -337,11 +347,11 @@ mod cached_db_reads {
             .await
             .unwrap();
         harness.cache.remove(key.as_ref()).await.unwrap();
-        assert_eq!(harness.store.load(&key).await.unwrap(), Some(state()));
+        assert_eq!(harness.store.load(&key).await.unwrap(), Some(loaded()));
         harness.delete_row(&key);
         assert_eq!(
             harness.store.load(&key).await.unwrap(),
-            Some(state()),
+            Some(loaded()),
             "the load refilled the cache"
         );
     }
