@@ -93,6 +93,23 @@ mod tests {
         assert_eq!(jar.lookup("other"), CookieLookup::Unique("ok"));
     }
 
+    proptest::proptest! {
+        /// Any bytes a client can put in a `Cookie` header are read without panicking, and every
+        /// pair read back is one that was sent.
+        #[test]
+        fn any_cookie_header_is_read_without_panicking(
+            header in proptest::collection::vec(0x20u8..=0xff, 0..300),
+        ) {
+            if let Ok(value) = HeaderValue::from_bytes(&header) {
+                let jar = cookies(value.as_bytes());
+                let text = String::from_utf8_lossy(&header);
+                for (name, value) in jar.iter() {
+                    proptest::prop_assert!(text.contains(name) && text.contains(value));
+                }
+            }
+        }
+    }
+
     #[test]
     fn duplicates_are_reported() {
         let jar = cookies(b"visits=1; visits=2");

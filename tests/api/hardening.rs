@@ -160,3 +160,20 @@ async fn parallel_requests_of_one_session_lose_no_update() {
         "1 + 50 + this one"
     );
 }
+
+#[tokio::test]
+async fn the_session_key_never_reaches_the_logs() {
+    let app = spawn_app().await;
+    let cookie = session_cookie_pair(&app.get("/session/").await);
+    let key = crate::helpers::session_key_of(&cookie);
+    app.get_with_cookie("/session/about/", cookie.as_bytes())
+        .await;
+    app.get_with_cookie("/session/", format!("{cookie}; visits=abc").as_bytes())
+        .await;
+    let logs = app.logs();
+    assert!(logs.len() >= 3, "{logs:#?}");
+    assert!(
+        logs.iter().all(|line| !line.contains(&key[..16])),
+        "{logs:#?}"
+    );
+}

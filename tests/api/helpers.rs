@@ -248,6 +248,8 @@ static LOG_CAPTURE: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
     tracing_subscriber::fmt()
         .with_env_filter("info")
         .with_ansi(false)
+        // As the app logs: one line per request when its span closes.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(move || CaptureWriter(writer.clone()))
         .init();
     buffer
