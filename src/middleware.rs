@@ -23,18 +23,23 @@ pub const MAX_COOKIES: usize = 100;
 /// Our forms post nothing but an empty body.
 pub const MAX_BODY_BYTES: u64 = 1024;
 
-/// Every response: no inline script may run, nothing is sniffed, no page is framed, and the
+/// On every response: no inline script may run, nothing is sniffed, no page is framed, and the
 /// referrer does not leave the site.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
 pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(DefaultHeaders::new(), |headers, pair| headers.add(pair))
 }
 
 /// Refuses oversized cookies (431) and bodies (413) before any handler or store sees them.
@@ -123,7 +128,8 @@ pub async fn session_store_errors(
     Err(InternalError::from_response(error, response).into())
 }
 
-/// The site's error page; plain text if even that cannot be rendered.
+/// The site's error page (plain text if even that cannot be rendered), with the security headers
+/// itself: an error that travels up as `Err` passes by the header middleware.
 fn error_page(
     state: Option<&web::Data<AppState>>,
     status: StatusCode,
@@ -133,9 +139,15 @@ fn error_page(
     let mut context = Context::new();
     context.insert("title", title);
     context.insert("message", message);
-    state
+    let mut response = state
         .and_then(|state| state.templates.page(status, "error.html", &context).ok())
-        .unwrap_or_else(|| HttpResponse::build(status).body(message.to_owned()))
+        .unwrap_or_else(|| HttpResponse::build(status).body(message.to_owned()));
+    for (name, value) in SECURITY_HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// One lock per stripe of sessions: requests of one session (and, rarely, of another session
