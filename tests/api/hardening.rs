@@ -148,12 +148,7 @@ async fn parallel_requests_of_one_session_lose_no_update() {
     for response in futures_util::future::join_all(requests).await {
         assert_eq!(response.status(), 200);
     }
-    let html = app
-        .get_with_cookie("/session/", cookie.as_bytes())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
     assert_eq!(
         text_of(&html, r#"id="num-visits">"#),
         "You have visited this page 52 times.",

@@ -167,6 +167,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The page at `path`, fetched with exactly this `Cookie` header.
+    pub async fn page_with_cookie(&self, path: &str, cookie: &[u8]) -> String {
+        let response = self.get_with_cookie(path, cookie).await;
+        response.text().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.raw.get(self.url(path)).send().await.unwrap()
     }

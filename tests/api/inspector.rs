@@ -11,14 +11,11 @@ async fn the_cookie_page_lists_every_cookie_sent() {
     assert_eq!(text_of(&html, r#"id="sent-cookies">"#), "No cookie at all.");
 
     let html = app
-        .get_with_cookie(
+        .page_with_cookie(
             "/cookie/",
             b"visits=4; last_visit=2026-03-01T08:00:00Z; theme=dark",
         )
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     for cell in [
         "<code>visits</code>",
         "<code>4</code>",
@@ -40,11 +37,8 @@ async fn cookie_values_are_escaped_and_long_ones_cut() {
     let long = "x".repeat(500);
     let header = format!("note={payload}; long={long}");
     let html = app
-        .get_with_cookie("/cookie/about/", header.as_bytes())
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page_with_cookie("/cookie/about/", header.as_bytes())
+        .await;
     assert!(
         !html.contains(payload),
         "the payload must not reach the page raw"
@@ -74,12 +68,7 @@ async fn the_session_page_shows_what_the_server_stores_but_not_the_key() {
         "2026-03-15T09:30:00Z"
     );
 
-    let html = app
-        .get_with_cookie("/session/", cookie.as_bytes())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
     assert!(html.contains(&format!("<code>{}…</code>", &key[..8])));
     assert!(
         !html.contains(&key[..9]),
@@ -102,11 +91,8 @@ async fn the_session_page_shows_what_the_server_stores_but_not_the_key() {
         .await;
     app.clock.advance(TimeDelta::hours(1));
     let html = app
-        .get_with_cookie("/session/about/", cookie.as_bytes())
-        .await
-        .text()
-        .await
-        .unwrap();
+        .page_with_cookie("/session/about/", cookie.as_bytes())
+        .await;
     assert_eq!(
         text_of(&html, r#"id="stored-expires">"#),
         "unchanged: this request wrote nothing"

@@ -222,12 +222,7 @@ async fn a_corrupt_row_gives_an_empty_session_not_an_error() {
         app.logs()
     );
     // The next write replaced the damaged data under the same key.
-    let html = app
-        .get_with_cookie("/session/", cookie.as_bytes())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
     assert_eq!(
         num_visits_text(&html),
         "You have visited this page 2 times."
@@ -257,12 +252,7 @@ async fn counts_survive_a_restart_on_the_same_database() {
     let cookie = session_cookie_pair(&app.get("/session/").await);
     app.get_with_cookie("/session/", cookie.as_bytes()).await;
     let app = app.restart().await;
-    let html = app
-        .get_with_cookie("/session/", cookie.as_bytes())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
     assert_eq!(
         num_visits_text(&html),
         "You have visited this page 3 times."

@@ -176,76 +176,56 @@ pub struct CachedDb {
     store: CachedDbStore,
     cache: SessionCache,
     file: SqliteFile,
+    /// Keeps the test's Redis key prefix for as long as the store lives.
+    _redis: Option<RedisSpace>,
 }
 
-impl CachedDb {
-    async fn with_cache(cache: SessionCache) -> Self {
-        let (file, database) = SqliteFile::open().await;
-        let store = CachedDbStore::new(DieselSessionStore::new(database), cache.clone());
-        Self { store, cache, file }
-    }
+/// The cache a cached-db harness puts in front of its database.
+pub trait CacheKind {
+    async fn open() -> Option<(SessionCache, Option<RedisSpace>)>;
 }
 
-/// cached-db with this process's memory as its cache.
-pub struct CachedDbInProcess(CachedDb);
+/// This process's memory.
+pub struct InProcess;
 
-/// cached-db with Redis as its cache.
-/// (The `RedisSpace` holds the test's key prefix for as long as the store lives.)
-pub struct CachedDbRedis(CachedDb, #[allow(dead_code)] RedisSpace);
-
-trait CachedDbHarness {
-    fn inner(&self) -> &CachedDb;
-}
-
-impl CachedDbHarness for CachedDbInProcess {
-    fn inner(&self) -> &CachedDb {
-        &self.0
+impl CacheKind for InProcess {
+    async fn open() -> Option<(SessionCache, Option<RedisSpace>)> {
+        Some((SessionCache::in_process(1_000), None))
     }
 }
 
-impl CachedDbHarness for CachedDbRedis {
-    fn inner(&self) -> &CachedDb {
-        &self.0
-    }
-}
+/// Redis, under a key prefix of the test's own.
+pub struct RedisCache;
 
-impl StoreHarness for CachedDbInProcess {
-    type Store = CachedDbStore;
-
-    async fn new() -> Option<Self> {
-        Some(Self(
-            CachedDb::with_cache(SessionCache::in_process(1_000)).await,
-        ))
-    }
-
-    fn store(&self) -> &CachedDbStore {
-        &self.0.store
-    }
-
-    async fn corrupt(&self, key: &SessionKey) {
-        corrupt_both_layers(self, key).await;
-    }
-
-    async fn purge(&self) -> Option<u64> {
-        Some(
-            purge_expired(self.0.store.database().database())
-                .await
-                .unwrap(),
-        )
-    }
-}
-
-impl StoreHarness for CachedDbRedis {
-    type Store = CachedDbStore;
-
-    async fn new() -> Option<Self> {
+impl CacheKind for RedisCache {
+    async fn open() -> Option<(SessionCache, Option<RedisSpace>)> {
         let space = RedisSpace::open().await?;
         let client = redis::Client::open(space.url.as_str()).unwrap();
         let cache = SessionCache::Redis {
             connection: client.get_connection_manager().await.unwrap(),
             prefix: space.prefix.clone(),
         };
-        Some(Self(CachedDb::with_cache(cache).await, space))
+        Some((cache, Some(space)))
+    }
+}
+
+/// cached-db over SQLite with the cache `K`.
+pub struct CachedDbWith<K>(CachedDb, std::marker::PhantomData<K>);
+
+impl<K: CacheKind> StoreHarness for CachedDbWith<K> {
+    type Store = CachedDbStore;
+
+    async fn new() -> Option<Self> {
+        let (cache, redis) = K::open().await?;
+        let (file, database) = SqliteFile::open().await;
+        let store = CachedDbStore::new(DieselSessionStore::new(database), cache.clone());
+        let inner = CachedDb {
+            store,
+            cache,
+            file,
+            _redis: redis,
+        };
+        Some(Self(inner, std::marker::PhantomData))
     }
 
     fn store(&self) -> &CachedDbStore {
@@ -253,28 +233,20 @@ impl StoreHarness for CachedDbRedis {
     }
 
     async fn corrupt(&self, key: &SessionKey) {
-        corrupt_both_layers(self, key).await;
+        // The database row and its cached copy both damaged, as after a bad write.
+        self.0.file.corrupt(key);
+        let hour = Duration::from_secs(3600);
+        self.0
+            .cache
+            .put(key.as_ref(), NOT_A_SESSION, hour)
+            .await
+            .unwrap();
     }
 
     async fn purge(&self) -> Option<u64> {
-        Some(
-            purge_expired(self.0.store.database().database())
-                .await
-                .unwrap(),
-        )
+        let database = self.0.store.database().database();
+        Some(purge_expired(database).await.unwrap())
     }
-}
-
-/// The database row and its cached copy both damaged, as after a bad write.
-async fn corrupt_both_layers(harness: &impl CachedDbHarness, key: &SessionKey) {
-    let inner = harness.inner();
-    inner.file.corrupt(key);
-    let hour = Duration::from_secs(3600);
-    inner
-        .cache
-        .put(key.as_ref(), NOT_A_SESSION, hour)
-        .await
-        .unwrap();
 }
 
 mod sqlite {
@@ -290,11 +262,11 @@ mod redis_store {
 }
 
 mod cached_db_in_process {
-    crate::store_suite::store_suite!(super::CachedDbInProcess);
+    crate::store_suite::store_suite!(super::CachedDbWith<super::InProcess>);
 }
 
 mod cached_db_redis {
-    crate::store_suite::store_suite!(super::CachedDbRedis);
+    crate::store_suite::store_suite!(super::CachedDbWith<super::RedisCache>);
 }
 
 /// What makes cached-db a cache: reads that need not touch the database.
@@ -328,7 +300,7 @@ mod cached_db_reads {
 
     #[tokio::test]
     async fn reads_are_served_from_the_cache() {
-        let CachedDbInProcess(harness) = CachedDbInProcess::new().await.unwrap();
+        let CachedDbWith::<InProcess>(harness, _) = CachedDbWith::new().await.unwrap();
         let key = harness
             .store
             .save(state(), &Duration::hours(1))
@@ -340,7 +312,7 @@ mod cached_db_reads {
 
     #[tokio::test]
     async fn a_miss_falls_back_to_the_database_and_refills_the_cache() {
-        let CachedDbInProcess(harness) = CachedDbInProcess::new().await.unwrap();
+        let CachedDbWith::<InProcess>(harness, _) = CachedDbWith::new().await.unwrap();
         let key = harness
             .store
             .save(state(), &Duration::hours(1))
