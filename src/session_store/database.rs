@@ -69,6 +69,9 @@ const SQLITE_CONNECTION_SETUP: &str = "PRAGMA busy_timeout = 5000; PRAGMA synchr
 /// (opened while others write) must not repeat it.
 const SQLITE_JOURNAL_MODE: &str = "PRAGMA journal_mode = WAL;";
 
+/// Held while migrating PostgreSQL: one instance migrates, the others wait, then find nothing to do.
+const POSTGRES_MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(7364018232271)";
+
 /// A `--database-url`: `sqlite://PATH` (relative, or absolute as `sqlite:///abs/path`) or
 /// `postgres://user:password@host/db`.
 #[derive(Clone, PartialEq, Eq)]
@@ -209,7 +212,14 @@ impl Database {
                 run_migrations(connection).await
             }
             DatabaseUrl::Postgres(postgres_url) => {
-                let connection = AsyncPgConnection::establish(postgres_url)
+                let mut connection = AsyncPgConnection::establish(postgres_url)
+                    .await
+                    .with_context(cannot_open)?;
+                // Instances starting together would otherwise race to create the same table and
+                // all but one fail. The lock is the connection's: it goes when the connection does,
+                // right after the migrations.
+                connection
+                    .batch_execute(POSTGRES_MIGRATION_LOCK)
                     .await
                     .with_context(cannot_open)?;
                 run_migrations(connection).await

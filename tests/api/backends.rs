@@ -109,6 +109,25 @@ async fn two_cached_db_instances_on_one_postgresql_and_one_redis() {
 }
 
 #[tokio::test]
+async fn instances_starting_together_migrate_one_postgresql_database_once() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let url: cookies_vs_sessions::session_store::DatabaseUrl = schema.url().parse().unwrap();
+    let starts = (0..8).map(|_| Database::migrate(&url));
+    let applied: Vec<_> = futures_util::future::join_all(starts).await;
+    let applied: Vec<_> = applied.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        applied
+            .iter()
+            .filter(|versions| !versions.is_empty())
+            .count(),
+        1,
+        "one start migrates, the others find nothing to do: {applied:?}"
+    );
+}
+
+#[tokio::test]
 async fn several_instances_purge_one_postgresql_database_without_fighting() {
     let Some(schema) = PgSchema::create().await else {
         return;
