@@ -37,8 +37,8 @@ echo "== property tests for ${FUZZ_SECONDS}s" >&2
 fuzz_start=$(date +%s); fuzz_runs=0; fuzz_cases=0
 while (( $(date +%s) - fuzz_start < FUZZ_SECONDS )); do
   PROPTEST_CASES=20000 cargo test --release -q --lib -- \
-    any_visits_text any_last_visit_text any_cookie_header the_rule_holds >/dev/null
-  fuzz_runs=$((fuzz_runs + 1)); fuzz_cases=$((fuzz_cases + 4 * 20000))
+    any_visits_text any_last_visit_text any_cookie_header any_session_cookie the_rule_holds >/dev/null
+  fuzz_runs=$((fuzz_runs + 1)); fuzz_cases=$((fuzz_cases + 5 * 20000))
 done
 fuzz_elapsed=$(( $(date +%s) - fuzz_start ))
 
@@ -71,7 +71,7 @@ print("<!-- measured:start (rewritten by scripts/reliability.sh) -->")
 print("## Measured\n")
 print(f"Run on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD), release build, SQLite.\n")
 print("| what | result |\n| --- | --- |")
-print(f"| property tests (cookie parsing, Cookie header bytes, the visit rule) for ${fuzz_elapsed} s | ${fuzz_runs} runs, ${fuzz_cases} generated cases, no failure |")
+print(f"| property tests (visits and last_visit parsing, Cookie header bytes, the session cookie, the visit rule) for ${fuzz_elapsed} s | ${fuzz_runs} runs, ${fuzz_cases} generated cases, no failure |")
 print(f"| oversized requests (9 KiB Cookie header, 200 cookies, 1 MiB bodies) for ${OVERSIZED_SECONDS} s at 16 connections | {over['requests']} requests: {over['refused']} refused with 431/413, {over['other']} answered otherwise, {over['read_errors']} connections closed by the server mid-upload; server RSS {${rss_before}/1024:.1f} MiB before, {${rss_after}/1024:.1f} MiB after; /cookie/ then answered ${still_serves} |")
 rps = int(soak['requests']) / (int(soak['duration_us']) / 1e6)
 errors = sum(int(soak[k]) for k in ('connect_errors','read_errors','write_errors','status_errors','timeouts'))

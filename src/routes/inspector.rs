@@ -118,6 +118,38 @@ fn shorten(text: &str, chars: usize) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Whatever a client sends as `sessionid`, reading it never panics and yields a key only
+        /// when the signature holds.
+        #[test]
+        fn any_session_cookie_is_read_without_panicking(value in "[ -~]{0,200}") {
+            use actix_web::http::header::{COOKIE, HeaderValue};
+            let header = format!("{SESSION_COOKIE}={value}");
+            let Ok(header) = HeaderValue::from_str(&header) else { return Ok(()) };
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((COOKIE, header))
+                .to_http_request();
+            let key = Key::generate();
+            let cookies = RequestCookies::from_request(&req);
+            proptest::prop_assert_eq!(presented_key(&cookies, &key), None);
+        }
+    }
+
+    #[test]
+    fn a_correctly_signed_session_cookie_yields_its_key() {
+        use actix_web::http::header::{COOKIE, HeaderValue};
+        let key = Key::generate();
+        let mut jar = CookieJar::new();
+        jar.signed_mut(&key)
+            .add(Cookie::new(SESSION_COOKIE, "k".repeat(64)));
+        let signed = jar.delta().next().unwrap().encoded().to_string();
+        let req = actix_web::test::TestRequest::default()
+            .insert_header((COOKIE, HeaderValue::from_str(&signed).unwrap()))
+            .to_http_request();
+        let cookies = RequestCookies::from_request(&req);
+        assert_eq!(presented_key(&cookies, &key), Some("k".repeat(64)));
+    }
+
     #[test]
     fn long_values_are_cut_with_an_ellipsis() {
         assert_eq!(shorten("abc", 8), "abc");
