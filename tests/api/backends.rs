@@ -322,3 +322,39 @@ async fn parallel_requests_over_two_postgresql_instances_lose_no_update() {
     let (_, html) = visit(&second, Some(&cookie)).await;
     assert_eq!(num_visits(&html), times(applied + 2), "{applied} applied");
 }
+
+/// PostgreSQL loses the sessions under a live app (this test's schema renamed away, the closest
+/// to "the database is gone" that leaves the other tests' connections alone), then gets them back.
+#[tokio::test]
+async fn a_lost_postgresql_store_gives_503_and_the_site_recovers() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let url = schema.url();
+    let app = spawn_app_with(move |s| s.database.database_url = url.parse().unwrap()).await;
+    let (cookie, _) = visit(&app, None).await;
+
+    let mut admin = AsyncPgConnection::establish(&std::env::var("TEST_DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    let rename = |from: &str, to: &str| format!("ALTER SCHEMA {from} RENAME TO {to}");
+    let away = format!("{}_away", schema.name());
+    admin
+        .batch_execute(&rename(schema.name(), &away))
+        .await
+        .unwrap();
+    let response = app.get_with_cookie("/session/", cookie.as_bytes()).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        app.get("/cookie/").await.status(),
+        200,
+        "the cookie pages keep working"
+    );
+
+    admin
+        .batch_execute(&rename(&away, schema.name()))
+        .await
+        .unwrap();
+    let (_, html) = visit(&app, Some(&cookie)).await;
+    assert_eq!(num_visits(&html), times(2), "recovered, nothing lost");
+}

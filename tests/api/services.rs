@@ -51,6 +51,10 @@ impl PgSchema {
         Some(Self { base_url, name })
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The database URL with this schema first on the search path: the app and its migrations
     /// work inside it without knowing.
     pub fn url(&self) -> String {
