@@ -34,9 +34,16 @@ impl SessionCache {
         }
     }
 
-    /// An in-process cache of at most `capacity` sessions.
-    pub fn in_process(capacity: u64) -> Self {
-        Self::InProcess(moka::sync::Cache::new(capacity))
+    /// An in-process cache holding at most `max_bytes` of keys and session data (bounded by size,
+    /// not count: sessions vary in size, and memory is what must stay bounded).
+    pub fn in_process(max_bytes: u64) -> Self {
+        let cache = moka::sync::Cache::builder()
+            .weigher(|key: &String, (data, _): &(String, Instant)| {
+                u32::try_from(key.len() + data.len()).unwrap_or(u32::MAX)
+            })
+            .max_capacity(max_bytes)
+            .build();
+        Self::InProcess(cache)
     }
 
     pub async fn get(&self, key: &str) -> redis::RedisResult<Option<String>> {

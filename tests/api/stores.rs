@@ -190,7 +190,7 @@ pub struct InProcess;
 
 impl CacheKind for InProcess {
     async fn open() -> Option<(SessionCache, Option<RedisSpace>)> {
-        Some((SessionCache::in_process(1_000), None))
+        Some((SessionCache::in_process(1024 * 1024), None))
     }
 }
 
