@@ -8,7 +8,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use chrono::{DateTime, Utc};
 
-use super::{CookieCheck, Storage, format_time, visit_context};
+use super::{CookieCheck, Storage, format_time, shorten, visit_context};
 use crate::request_cookies::{CookieLookup, RequestCookies};
 use crate::state::AppState;
 use crate::templates::RenderError;
@@ -58,14 +58,8 @@ pub async fn about(
 ) -> Result<HttpResponse, RenderError> {
     let cookies = RequestCookies::from_request(&req);
     let record = state.record_visit(read_visit_record(&cookies));
-    let check = if cookies.lookup(TEST_COOKIE) == CookieLookup::Unique(TEST_COOKIE_VALUE) {
-        CookieCheck::JustConfirmed
-    } else if cookies.is_empty() {
-        CookieCheck::LooksBlocked
-    } else {
-        CookieCheck::AlreadyKnown
-    };
-    check.log();
+    let came_back = cookies.lookup(TEST_COOKIE) == CookieLookup::Unique(TEST_COOKIE_VALUE);
+    let check = CookieCheck::judge(came_back, &cookies);
     let mut context = visit_context(Storage::Cookie, &record, &cookies, &state);
     context.insert("cookie_check", &check);
     let html = state.templates.render("about.html", &context)?;
@@ -104,8 +98,8 @@ pub fn read_visit_record(cookies: &RequestCookies) -> Option<VisitRecord> {
     .map(|(visits, last_visit)| VisitRecord { visits, last_visit });
     if record.is_none() {
         tracing::warn!(
-            visits = %Shortened(visits),
-            last_visit = %Shortened(last_visit),
+            visits = %for_log(visits),
+            last_visit = %for_log(last_visit),
             "ignoring visit cookies that do not parse; counting as a new visitor"
         );
     }
@@ -153,21 +147,13 @@ fn removal(name: &'static str) -> Cookie<'static> {
     cookie
 }
 
-/// Logs at most a short prefix of a hostile value (it may be kilobytes long).
-struct Shortened<'a>(CookieLookup<'a>);
-
-impl std::fmt::Display for Shortened<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const SHOWN: usize = 40;
-        match self.0 {
-            CookieLookup::Missing => f.write_str("(missing)"),
-            CookieLookup::Duplicated => f.write_str("(sent more than once)"),
-            CookieLookup::Unique(value) if value.chars().count() > SHOWN => {
-                let prefix: String = value.chars().take(SHOWN).collect();
-                write!(f, "{prefix:?}… ({} bytes)", value.len())
-            }
-            CookieLookup::Unique(value) => write!(f, "{value:?}"),
-        }
+/// A cookie as the warning shows it: at most a short prefix of a hostile value (it may be
+/// kilobytes long).
+fn for_log(lookup: CookieLookup<'_>) -> String {
+    match lookup {
+        CookieLookup::Missing => "(missing)".to_owned(),
+        CookieLookup::Duplicated => "(sent more than once)".to_owned(),
+        CookieLookup::Unique(value) => format!("{:?}", shorten(value, 40)),
     }
 }
 

@@ -7,7 +7,7 @@ use actix_web::cookie::{Cookie, CookieJar, Key};
 use serde::Serialize;
 
 use crate::request_cookies::{CookieLookup, RequestCookies};
-use crate::routes::format_time;
+use crate::routes::{format_time, shorten};
 use crate::session_store::diesel_store::VERSION_KEY;
 use crate::state::AppState;
 use crate::typed_session::{SESSION_COOKIE, TypedSession};
@@ -45,7 +45,7 @@ pub fn sent_cookies(cookies: &RequestCookies, state: &AppState) -> Vec<SentCooki
 }
 
 #[derive(Debug, Serialize)]
-pub struct StoredSession {
+pub struct ServerSideView {
     backend: String,
     /// The first characters of the key the browser presented, when it found a session.
     key_prefix: Option<String>,
@@ -63,14 +63,14 @@ pub fn stored_session(
     cookies: &RequestCookies,
     arrived_with_data: bool,
     state: &AppState,
-) -> StoredSession {
+) -> ServerSideView {
     let in_cookie = state.session.in_cookie;
     let key_prefix = (arrived_with_data && !in_cookie)
         .then(|| presented_key(cookies, &state.session.signing_key))
         .flatten()
         .map(|key| shorten(&key, SHOWN_KEY_CHARS));
     let written = session.is_changed() || state.session.save_every_request;
-    StoredSession {
+    ServerSideView {
         backend: state.session.backend_label.clone(),
         key_prefix,
         in_cookie,
@@ -103,15 +103,6 @@ fn pretty_json(entries: &std::collections::HashMap<String, String>) -> String {
         })
         .collect();
     serde_json::to_string_pretty(&object).unwrap_or_default()
-}
-
-fn shorten(text: &str, chars: usize) -> String {
-    if text.chars().count() <= chars {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(chars).collect();
-    short.push('…');
-    short
 }
 
 #[cfg(test)]

@@ -37,13 +37,37 @@ pub enum CookieCheck {
 }
 
 impl CookieCheck {
-    pub fn log(self) {
+    /// Judges the browser from whether the test cookie came back and what else it sent, and logs
+    /// the verdict (Django's `test_cookie_worked` prints "TEST COOKIE WORKED!").
+    pub fn judge(test_cookie_came_back: bool, cookies: &RequestCookies) -> Self {
+        let check = if test_cookie_came_back {
+            Self::JustConfirmed
+        } else if cookies.is_empty() {
+            Self::LooksBlocked
+        } else {
+            Self::AlreadyKnown
+        };
+        check.log();
+        check
+    }
+
+    fn log(self) {
         match self {
             Self::JustConfirmed => tracing::info!("TEST COOKIE WORKED!"),
             Self::LooksBlocked => tracing::warn!("no cookie came back: cookies look blocked"),
             Self::AlreadyKnown => {}
         }
     }
+}
+
+/// `text` cut after `chars` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(chars).collect();
+    short.push('…');
+    short
 }
 
 /// The `last_visit` text as cookies hold it and pages show it: RFC 3339 UTC, whole seconds.

@@ -43,7 +43,8 @@ pub async fn index(
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
-    let mut context = session_context(&req, &session, arrived_with_data, &record, &state);
+    let cookies = RequestCookies::from_request(&req);
+    let mut context = session_context(&cookies, &session, arrived_with_data, &record, &state);
     context.insert("num_visits", &num_visits);
     let html = state.templates.render("counter.html", &context)?;
     Ok(HttpResponse::Ok()
@@ -58,16 +59,10 @@ pub async fn about(
     state: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
     let arrived_with_data = !session.is_empty();
-    let check = if session.take_test_cookie() {
-        CookieCheck::JustConfirmed
-    } else if RequestCookies::from_request(&req).is_empty() {
-        CookieCheck::LooksBlocked
-    } else {
-        CookieCheck::AlreadyKnown
-    };
-    check.log();
+    let cookies = RequestCookies::from_request(&req);
+    let check = CookieCheck::judge(session.take_test_cookie(), &cookies);
     let record = count_visit(&session, &state)?;
-    let mut context = session_context(&req, &session, arrived_with_data, &record, &state);
+    let mut context = session_context(&cookies, &session, arrived_with_data, &record, &state);
     context.insert("cookie_check", &check);
     let html = state.templates.render("about.html", &context)?;
     Ok(HttpResponse::Ok()
@@ -88,16 +83,15 @@ pub async fn reset(session: TypedSession) -> HttpResponse {
 /// differs: a signed cookie is readable). Called after the handler's changes, so the inspector
 /// shows what the response stores.
 fn session_context(
-    req: &HttpRequest,
+    cookies: &RequestCookies,
     session: &TypedSession,
     arrived_with_data: bool,
     record: &VisitRecord,
     state: &AppState,
 ) -> tera::Context {
-    let cookies = RequestCookies::from_request(req);
-    let mut context = visit_context(Storage::Session, record, &cookies, state);
+    let mut context = visit_context(Storage::Session, record, cookies, state);
     context.insert("backend", &state.session.backend);
-    let stored = inspector::stored_session(session, &cookies, arrived_with_data, state);
+    let stored = inspector::stored_session(session, cookies, arrived_with_data, state);
     context.insert("stored", &stored);
     context
 }
