@@ -4,7 +4,7 @@ use std::sync::Arc;
 use clap::Parser;
 use cookies_vs_sessions::clock::SystemClock;
 use cookies_vs_sessions::config::{Cli, Command};
-use cookies_vs_sessions::session_store::{Database, purge_expired};
+use cookies_vs_sessions::session_store::{Database, clear_expired};
 use cookies_vs_sessions::startup::Application;
 use cookies_vs_sessions::telemetry;
 
@@ -39,7 +39,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let database =
                 Database::connect(&settings.database_url, settings.database_pool_size.into())
                     .await?;
-            let deleted = purge_expired(&database).await?;
+            let deleted = clear_expired(&database).await?;
             println!("Deleted {deleted} expired sessions.");
         }
     }

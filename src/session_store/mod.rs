@@ -10,4 +10,4 @@ pub mod schema;
 pub use cached_db::{CachedDbStore, SessionCache};
 pub use database::{Database, DatabaseError, DatabaseUrl, redact_password};
 pub use diesel_store::DieselSessionStore;
-pub use purge::{purge_expired, spawn_background_purge};
+pub use purge::{PURGE_BATCH, Pace, clear_expired, purge_expired, spawn_background_purge};

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use cookies_vs_sessions::config::{SessionBackendKind, Settings};
-use cookies_vs_sessions::session_store::{Database, purge_expired};
+use cookies_vs_sessions::session_store::{Database, Pace, purge_expired};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 use crate::helpers::{
@@ -146,14 +146,17 @@ async fn several_instances_purge_one_postgresql_database_without_fighting() {
         )
         .await
         .unwrap();
-    let (a, b) = tokio::join!(purge_expired(&first), purge_expired(&second));
+    let (a, b) = tokio::join!(
+        purge_expired(&first, Pace::Gentle),
+        purge_expired(&second, Pace::Gentle)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
         a + b,
         20_000,
         "every expired row deleted exactly once ({a} + {b})"
     );
-    assert_eq!(purge_expired(&first).await.unwrap(), 0);
+    assert_eq!(purge_expired(&first, Pace::Gentle).await.unwrap(), 0);
     let live = diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT COUNT(*) FROM sessions");
     let left: i64 = diesel_async::RunQueryDsl::get_result(live, &mut connection)
         .await

@@ -8,6 +8,9 @@ use std::time::Duration as StdDuration;
 use actix_session::storage::{LoadError, SessionKey, SessionStore, generate_session_key};
 use actix_web::cookie::time::Duration;
 use cookies_vs_sessions::session_store::diesel_store::VERSION_KEY;
+use cookies_vs_sessions::session_store::{
+    Database, PURGE_BATCH, Pace, clear_expired, purge_expired,
+};
 
 /// What the suite needs from a backend beyond the `SessionStore` trait.
 pub trait StoreHarness: Sized {
@@ -19,8 +22,9 @@ pub trait StoreHarness: Sized {
     fn store(&self) -> &Self::Store;
     /// Overwrites the stored data under `key` with bytes that are not a session.
     async fn corrupt(&self, key: &SessionKey);
-    /// Deletes expired sessions and says how many, or `None` where the backend expires them itself.
-    async fn purge(&self) -> Option<u64>;
+    /// The database whose expired rows the purges delete, or `None` where the backend expires
+    /// entries itself.
+    fn database(&self) -> Option<&Database>;
 }
 
 fn state(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -159,29 +163,71 @@ pub async fn a_corrupt_session_is_a_deserialization_error<H: StoreHarness>(h: H)
     assert_eq!(load(&h, &key).await, Some(repaired));
 }
 
-pub async fn purge_deletes_only_expired_sessions<H: StoreHarness>(h: H) {
-    let mut live = Vec::new();
-    for i in 0..3 {
+/// Saves `expired` sessions that expire within a second and `live` ones that last an hour, lets
+/// the second pass, and returns the live ones with their states.
+async fn expired_beside_live<H: StoreHarness>(
+    h: &H,
+    expired: usize,
+    live: usize,
+) -> Vec<(SessionKey, HashMap<String, String>)> {
+    for _ in 0..expired {
         h.store()
             .save(state(&[("dead", "1")]), &SECOND)
             .await
             .unwrap();
-        let key = h
-            .store()
-            .save(state(&[("live", &i.to_string())]), &HOUR)
-            .await
-            .unwrap();
-        live.push(key);
+    }
+    let mut kept = Vec::new();
+    for i in 0..live {
+        let saved = state(&[("live", &i.to_string())]);
+        kept.push((h.store().save(saved.clone(), &HOUR).await.unwrap(), saved));
     }
     let_one_second_pass().await;
-    let Some(deleted) = h.purge().await else {
+    kept
+}
+
+/// The server's background purge: several batches, every expired row gone, every live one kept.
+pub async fn the_background_purge_deletes_only_expired_sessions<H: StoreHarness>(h: H) {
+    let Some(database) = h.database() else {
         return; // the backend expires entries itself; `expired_sessions_never_load` covers it
     };
-    assert_eq!(deleted, 3);
-    for key in &live {
-        assert!(load(&h, key).await.is_some());
+    let expired = 2 * PURGE_BATCH as usize + 7;
+    let live = expired_beside_live(&h, expired, 3).await;
+    let deleted = purge_expired(database, Pace::Gentle).await.unwrap();
+    assert_eq!(deleted, expired as u64);
+    for (key, saved) in &live {
+        assert_eq!(load(&h, key).await.as_ref(), Some(saved));
     }
-    assert_eq!(h.purge().await, Some(0));
+    assert_eq!(purge_expired(database, Pace::Gentle).await.unwrap(), 0);
+}
+
+/// `clearsessions` on a store that is mostly expired (on SQLite it rewrites the table instead of
+/// deleting rows): the live sessions keep their data and their versions, so a stale update is
+/// still refused afterwards.
+pub async fn clearsessions_keeps_live_sessions_whole<H: StoreHarness>(h: H) {
+    let Some(database) = h.database() else {
+        return;
+    };
+    let live = expired_beside_live(&h, 40, 2).await;
+    let (key, saved) = &live[0];
+    let copy = || SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+    let mut updated = h.store().load(key).await.unwrap().unwrap();
+    updated.insert("live".into(), "updated".into());
+    let stale = h.store().load(key).await.unwrap().unwrap();
+    h.store()
+        .update(copy(), updated.clone(), &HOUR)
+        .await
+        .unwrap();
+
+    assert_eq!(clear_expired(database).await.unwrap(), 40);
+    assert_eq!(clear_expired(database).await.unwrap(), 0);
+
+    updated.remove(VERSION_KEY);
+    assert_ne!(&updated, saved);
+    assert_eq!(load(&h, key).await, Some(updated));
+    assert_eq!(load(&h, &live[1].0).await.as_ref(), Some(&live[1].1));
+    if H::REFUSES_STALE_UPDATES {
+        assert!(h.store().update(copy(), stale, &HOUR).await.is_err());
+    }
 }
 
 /// Two requests load the same session; the second to save must not overwrite the first's change.
@@ -241,7 +287,8 @@ macro_rules! store_suite {
             update_after_delete_issues_a_new_key,
             update_after_expiry_issues_a_new_key,
             a_corrupt_session_is_a_deserialization_error,
-            purge_deletes_only_expired_sessions,
+            the_background_purge_deletes_only_expired_sessions,
+            clearsessions_keeps_live_sessions_whole,
             concurrent_saves_keep_every_session_apart,
             a_stale_update_is_refused,
         );

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_session::storage::{RedisSessionStore, SessionKey};
 use cookies_vs_sessions::session_store::{
-    CachedDbStore, Database, DieselSessionStore, SessionCache, purge_expired,
+    CachedDbStore, Database, DieselSessionStore, SessionCache,
 };
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -68,8 +68,8 @@ impl StoreHarness for Sqlite {
         self.file.corrupt(key);
     }
 
-    async fn purge(&self) -> Option<u64> {
-        Some(purge_expired(self.store.database()).await.unwrap())
+    fn database(&self) -> Option<&Database> {
+        Some(self.store.database())
     }
 }
 
@@ -108,8 +108,8 @@ impl StoreHarness for Postgres {
         assert_eq!(changed, 1);
     }
 
-    async fn purge(&self) -> Option<u64> {
-        Some(purge_expired(self.store.database()).await.unwrap())
+    fn database(&self) -> Option<&Database> {
+        Some(self.store.database())
     }
 }
 
@@ -167,7 +167,7 @@ impl StoreHarness for Redis {
         self.space.set(&cache_key, NOT_A_SESSION).await;
     }
 
-    async fn purge(&self) -> Option<u64> {
+    fn database(&self) -> Option<&Database> {
         None // Redis expires keys itself
     }
 }
@@ -243,9 +243,8 @@ impl<K: CacheKind> StoreHarness for CachedDbWith<K> {
             .unwrap();
     }
 
-    async fn purge(&self) -> Option<u64> {
-        let database = self.0.store.database().database();
-        Some(purge_expired(database).await.unwrap())
+    fn database(&self) -> Option<&Database> {
+        Some(self.0.store.database().database())
     }
 }
 
