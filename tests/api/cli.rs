@@ -4,6 +4,8 @@ use std::process::{Command, Output};
 
 use diesel::prelude::*;
 
+use crate::helpers::{spawn_app, text_of};
+
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
         .args(args)
@@ -67,6 +69,62 @@ fn clearsessions_deletes_only_expired_sessions_and_says_how_many() {
         .get_result(&mut db)
         .unwrap();
     assert_eq!(left, 1);
+}
+
+/// `clearsessions` run (by cron, say) beside a live server on the same SQLite file, with most rows
+/// expired so that it rewrites the table in one transaction: the server's requests wait for that
+/// write lock instead of failing, and no visit is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn clearsessions_beside_a_running_server_loses_no_visit() {
+    const EXPIRED: usize = 100_000;
+    let app = spawn_app().await;
+    diesel::sql_query(format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {EXPIRED}) \
+         INSERT INTO sessions (session_key, session_data, expire_date) \
+         SELECT lower(hex(randomblob(32))), '{{}}', '2000-01-01 00:00:00' FROM n"
+    ))
+    .execute(&mut app.sqlite())
+    .unwrap();
+    let browser = app.browser();
+    let views_shown = |html: &str| text_of(html, r#"id="num-visits">"#).to_owned();
+    let first = browser.get("/session/").await.text().await.unwrap();
+    assert_eq!(views_shown(&first), "You have visited this page 1 time.");
+
+    let url = app.settings.database.database_url.to_string();
+    let clear =
+        tokio::task::spawn_blocking(move || run(&["clearsessions", "--database-url", &url]));
+    let mut views = 1;
+    let mut views_while_clearing = 0;
+    while !clear.is_finished() || views < 20 {
+        if !clear.is_finished() {
+            views_while_clearing += 1;
+        }
+        let response = browser.get("/session/").await;
+        assert_eq!(
+            response.status(),
+            200,
+            "visit {} during clearsessions",
+            views + 1
+        );
+        views += 1;
+        assert_eq!(
+            views_shown(&response.text().await.unwrap()),
+            format!("You have visited this page {views} times.")
+        );
+    }
+    let output = clear.await.unwrap();
+    // The process takes tens of milliseconds to start and connect, so visits do overlap it.
+    assert!(views_while_clearing > 0);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).trim(),
+        format!("Deleted {EXPIRED} expired sessions.")
+    );
+    let after = browser.get("/session/").await.text().await.unwrap();
+    assert_eq!(
+        views_shown(&after),
+        format!("You have visited this page {} times.", views + 1)
+    );
 }
 
 #[test]
