@@ -188,14 +188,15 @@ pub async fn one_request_per_session(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let cookies = RequestCookies::from_request(req.request());
-    let session_cookie = match cookies.lookup(SESSION_COOKIE) {
-        CookieLookup::Unique(value) => Some(value.to_owned()),
-        _ => None, // a new session: nobody else can hold it yet
-    };
-    let _turn = match (&state, &session_cookie) {
-        (Some(state), Some(cookie)) => Some(state.session_locks.stripe(cookie).lock().await),
-        _ => None,
+    let stripe = state.as_ref().and_then(|state| {
+        match RequestCookies::from_request(req.request()).lookup(SESSION_COOKIE) {
+            CookieLookup::Unique(cookie) => Some(state.session_locks.stripe(cookie)),
+            _ => None, // a new session: nobody else can hold it yet
+        }
+    });
+    let _turn = match stripe {
+        Some(stripe) => Some(stripe.lock().await),
+        None => None,
     };
     next.call(req).await
 }

@@ -50,7 +50,6 @@ impl Application {
         let session_pages = SessionPageSettings {
             backend: session_settings.session_backend,
             backend_label: store.label(),
-            in_cookie: matches!(store, SessionBackend::SignedCookie),
             signing_key: key.clone(),
             save_every_request: session_settings.session_save_every_request,
             age: chrono::TimeDelta::seconds(session_settings.session_cookie_age.into()),
@@ -64,6 +63,7 @@ impl Application {
             session_locks: SessionLocks::new(),
         });
         let server = HttpServer::new(move || {
+            let sessions = || session_middleware(store.clone(), &session_settings, key.clone());
             App::new()
                 .wrap(from_fn(middleware::request_limits))
                 .wrap(middleware::security_headers())
@@ -72,21 +72,13 @@ impl Application {
                 .service(
                     // The home page shows both counters, so it reads the session (never writes).
                     web::resource("/")
-                        .wrap(session_middleware(
-                            store.clone(),
-                            &session_settings,
-                            key.clone(),
-                        ))
+                        .wrap(sessions())
                         .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
                         .route(web::get().to(home::home)),
                 )
                 .service(home::hello)
                 .service(cookie_counter::scope())
-                .service(session_counter::scope(session_middleware(
-                    store.clone(),
-                    &session_settings,
-                    key.clone(),
-                )))
+                .service(session_counter::scope(sessions()))
                 .service(Files::new("/static", STATIC_DIR))
                 .default_service(web::to(routes::not_found))
         })

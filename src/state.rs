@@ -28,12 +28,17 @@ pub struct SessionPageSettings {
     pub backend: SessionBackendKind,
     /// Where the data lives, in words: "db (SQLite)", "cached-db (PostgreSQL + Redis cache)", …
     pub backend_label: String,
-    /// True when the cookie holds the data itself (the signed-cookie backend).
-    pub in_cookie: bool,
     /// Verifies the `sessionid` the browser presents, to show a prefix of its key.
     pub signing_key: Key,
     pub save_every_request: bool,
     pub age: TimeDelta,
+}
+
+impl SessionPageSettings {
+    /// True when the cookie holds the data itself (the signed-cookie backend).
+    pub fn in_cookie(&self) -> bool {
+        self.backend == SessionBackendKind::SignedCookie
+    }
 }
 
 impl AppState {

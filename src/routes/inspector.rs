@@ -30,7 +30,7 @@ pub fn sent_cookies(cookies: &RequestCookies, state: &AppState) -> Vec<SentCooki
     cookies
         .iter()
         .map(|(name, value)| {
-            let carries_key = name == SESSION_COOKIE && !state.session.in_cookie;
+            let carries_key = name == SESSION_COOKIE && !state.session.in_cookie();
             let shown = if carries_key {
                 SHOWN_KEY_CHARS
             } else {
@@ -64,7 +64,7 @@ pub fn stored_session(
     arrived_with_data: bool,
     state: &AppState,
 ) -> ServerSideView {
-    let in_cookie = state.session.in_cookie;
+    let in_cookie = state.session.in_cookie();
     let key_prefix = (arrived_with_data && !in_cookie)
         .then(|| presented_key(cookies, &state.session.signing_key))
         .flatten()
