@@ -23,7 +23,7 @@ pub const PURGE_BATCH: i64 = 25;
 /// `clearsessions` on SQLite copies the live sessions aside and empties the table, rather than
 /// deleting rows, when more sessions have expired than are live and no more than this many are
 /// live. The whole rewrite is one write transaction: with 1,000,000 expired rows it took 0.6 s
-/// beside 100,000 live ones (62 s in batches) and 3.7 s beside 500,000. The cap keeps that lock
+/// beside 100,000 live ones (62 s in batches), and in SQLite's CLI 3.7 s beside 500,000. The cap keeps that lock
 /// well under the 5 s a server beside it waits for a lock before its request fails.
 pub const REWRITE_MAX_LIVE: i64 = 200_000;
 
