@@ -208,7 +208,7 @@ pub async fn clearsessions_keeps_live_sessions_whole<H: StoreHarness>(h: H) {
         return;
     };
     let live = expired_beside_live(&h, 40, 2).await;
-    let (key, saved) = &live[0];
+    let key = &live[0].0;
     let copy = || SessionKey::try_from(key.as_ref().to_owned()).unwrap();
     let mut updated = h.store().load(key).await.unwrap().unwrap();
     updated.insert("live".into(), "updated".into());
@@ -222,7 +222,6 @@ pub async fn clearsessions_keeps_live_sessions_whole<H: StoreHarness>(h: H) {
     assert_eq!(clear_expired(database).await.unwrap(), 0);
 
     updated.remove(VERSION_KEY);
-    assert_ne!(&updated, saved);
     assert_eq!(load(&h, key).await, Some(updated));
     assert_eq!(load(&h, &live[1].0).await.as_ref(), Some(&live[1].1));
     if H::REFUSES_STALE_UPDATES {
