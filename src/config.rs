@@ -8,6 +8,7 @@ use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::session_store::DatabaseUrl;
+use crate::telemetry::LogFormat;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 pub const DEFAULT_VISIT_PERIOD: &str = "1d";
@@ -28,6 +29,9 @@ pub struct Cli {
     /// Settings for `serve` when no subcommand is given.
     #[command(flatten)]
     serve: Settings,
+    /// How log lines are written: `text` (coloured on a terminal) or `json` (one object per line).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t, global = true)]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +72,7 @@ pub struct Settings {
     pub session: SessionSettings,
 
     /// How often the server deletes expired sessions in the background (`1h`, `10m`).
-    #[arg(long, env = "PURGE_INTERVAL", default_value = "1h", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "PURGE_INTERVAL", default_value = "1h", value_parser = parse_duration)]
     pub purge_interval: Duration,
 }
 
@@ -157,9 +161,19 @@ impl std::str::FromStr for SecretKey {
     }
 }
 
+/// A human duration (`10s`, `30m`, `24h`, `1d`), refused with a message a person can act on
+/// (humantime's own says "expected number at 0").
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|_| {
+        format!(
+            "`{text}` is not a duration: write a number and a unit, such as 10s, 30m, 24h or 1d"
+        )
+    })
+}
+
 pub fn parse_period(text: &str) -> Result<TimeDelta, String> {
-    let period = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    TimeDelta::from_std(period).map_err(|_| format!("{text} is too long a period"))
+    let period = parse_duration(text)?;
+    TimeDelta::from_std(period).map_err(|_| format!("`{text}` is too long a period"))
 }
 
 #[cfg(test)]
@@ -205,8 +219,24 @@ mod tests {
         };
         assert_eq!(settings.visit_period, TimeDelta::seconds(10));
         assert!(parse_period("1d").is_ok_and(|p| p == TimeDelta::days(1)));
-        assert!(parse_period("ten seconds").is_err());
         assert!(parse_period("-3s").is_err());
+        let banana = parse_period("banana").unwrap_err();
+        assert!(banana.contains("`banana` is not a duration"), "{banana}");
+        assert!(banana.contains("10s, 30m, 24h or 1d"), "{banana}");
+    }
+
+    #[test]
+    fn logs_are_text_unless_json_is_asked_for() {
+        let format = |args: &[&str]| {
+            let args = std::iter::once("cookies-vs-sessions").chain(args.iter().copied());
+            Cli::try_parse_from(args).unwrap().log_format
+        };
+        assert_eq!(format(&[]), LogFormat::Text);
+        assert_eq!(format(&["--log-format", "json"]), LogFormat::Json);
+        assert_eq!(
+            format(&["migrate", "--log-format", "json"]),
+            LogFormat::Json
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use cookies_vs_sessions::telemetry;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init();
+    telemetry::init(cli.log_format);
     match run(cli.command()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -25,8 +25,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(settings) => {
             let app = Application::build(settings, Arc::new(SystemClock)).await?;
-            tracing::info!(port = app.port(), "listening");
+            tracing::info!(instance = app.instance(), "listening on {}", app.url());
+            tokio::spawn(stop_on_signals(app.handle()));
             app.run_until_stopped().await?;
+            tracing::info!("stopped");
         }
         Command::Migrate(database) => {
             let applied = Database::migrate(&database.database_url).await?;
@@ -44,4 +46,35 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM both stop the server gracefully: it stops accepting, lets the
+/// requests in flight finish and save their sessions, then exits. A second signal stops it at once.
+async fn stop_on_signals(server: actix_web::dev::ServerHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot listen for signals; stop the server with SIGKILL");
+        return;
+    };
+    next_stop_signal(&mut interrupt, &mut terminate).await;
+    tracing::info!("stopping: finishing the requests in flight (signal again to stop at once)");
+    let graceful = server.stop(true);
+    tokio::select! {
+        () = graceful => {}
+        () = next_stop_signal(&mut interrupt, &mut terminate) => server.stop(false).await,
+    }
+}
+
+/// Resolves at the next SIGINT or SIGTERM.
+async fn next_stop_signal(
+    interrupt: &mut tokio::signal::unix::Signal,
+    terminate: &mut tokio::signal::unix::Signal,
+) {
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
 }

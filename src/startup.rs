@@ -1,6 +1,6 @@
 //! Builds the app from settings and runs it; tests use the same path with port 0 and their own clock.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_files::Files;
@@ -14,8 +14,7 @@ use actix_web::dev::Server;
 use actix_web::http::header::VARY;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
-use anyhow::Context as _;
-use tracing_actix_web::TracingLogger;
+use anyhow::{Context as _, bail};
 
 use crate::clock::Clock;
 use crate::config::{SessionSettings, Settings};
@@ -25,6 +24,7 @@ use crate::routes::{self, cookie_counter, home, session_counter};
 use crate::session_backend::SessionBackend;
 use crate::session_store::spawn_background_purge;
 use crate::state::{AppState, SessionPageSettings};
+use crate::telemetry::{self, RequestIds};
 use crate::templates::Templates;
 use crate::typed_session::SESSION_COOKIE;
 
@@ -32,16 +32,23 @@ use crate::typed_session::SESSION_COOKIE;
 const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
 
 pub struct Application {
-    port: u16,
+    address: SocketAddr,
     server: Server,
+    request_ids: Arc<RequestIds>,
 }
 
 impl Application {
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Both are tried before either is reported, so that a user fixes both in one go.
         let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
-        let store = SessionBackend::connect(&settings.session, &settings.database).await?;
+            .with_context(|| format!("cannot listen on {}", settings.bind));
+        let store = SessionBackend::connect(&settings.session, &settings.database).await;
+        let (listener, store) = match (listener, store) {
+            (Ok(listener), Ok(store)) => (listener, store),
+            (Err(error), Ok(_)) | (Ok(_), Err(error)) => return Err(error),
+            (Err(bind), Err(store)) => bail!("{bind:#}\nerror: {store:#}"),
+        };
+        let address = listener.local_addr()?;
         if let Some(database) = store.database() {
             spawn_background_purge(database.clone(), settings.purge_interval);
         }
@@ -62,12 +69,17 @@ impl Application {
             session: session_pages,
             session_locks: SessionLocks::new(),
         });
+        let request_ids = Arc::new(RequestIds::new());
+        let log_ids = request_ids.clone();
         let server = HttpServer::new(move || {
+            let ids = log_ids.clone();
             let sessions = || session_middleware(store.clone(), &session_settings, key.clone());
             App::new()
                 .wrap(from_fn(middleware::request_limits))
                 .wrap(middleware::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(move |req, next| {
+                    telemetry::log_request(ids.clone(), req, next)
+                }))
                 .app_data(state.clone())
                 .service(
                     // The home page shows both counters, so it reads the session (never writes).
@@ -82,13 +94,34 @@ impl Application {
                 .service(Files::new("/static", STATIC_DIR))
                 .default_service(web::to(routes::not_found))
         })
+        // `main` turns SIGINT and SIGTERM into a graceful stop; actix's own handler would
+        // drop in-flight requests on Ctrl-C.
+        .disable_signals()
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            address,
+            server,
+            request_ids,
+        })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
+    }
+
+    /// Where a browser reaches the site (an unspecified bind address is reached on loopback).
+    pub fn url(&self) -> String {
+        let mut address = self.address;
+        if address.ip().is_unspecified() {
+            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{address}/")
+    }
+
+    /// The tag every request id of this server starts with.
+    pub fn instance(&self) -> &str {
+        self.request_ids.instance()
     }
 
     /// Stops the server from elsewhere (tests restart it; a signal handler could too).

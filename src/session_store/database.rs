@@ -193,7 +193,7 @@ impl Database {
             },
             DatabaseUrl::Postgres(url) => Self::Postgres(pool(
                 url.clone(),
-                Box::new(|url| AsyncPgConnection::establish(url).boxed()),
+                Box::new(|url| establish_postgres(url).boxed()),
                 pool_size,
             )?),
         })
@@ -219,7 +219,7 @@ impl Database {
                 run_migrations(connection).await
             }
             DatabaseUrl::Postgres(postgres_url) => {
-                let mut connection = AsyncPgConnection::establish(postgres_url)
+                let mut connection = establish_postgres(postgres_url)
                     .await
                     .with_context(cannot_open)?;
                 // Instances starting together would otherwise race to create the same table and
@@ -267,6 +267,27 @@ fn establish_sqlite(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteAsyncConn
         Ok(connection)
     }
     .boxed()
+}
+
+/// Connects through tokio-postgres directly: diesel-async's own `establish` keeps only the top of
+/// the error ("error connecting to server"), not why (refused, authentication, TLS, unknown host).
+async fn establish_postgres(url: &str) -> ConnectionResult<AsyncPgConnection> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+/// An error and each of its causes, joined by ": ".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 type Setup<C> = diesel_async::pooled_connection::SetupCallback<C>;

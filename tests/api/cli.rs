@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use diesel::prelude::*;
 
-use crate::helpers::{spawn_app, text_of};
+use crate::helpers::{ServerProcess, spawn_app, text_of};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
@@ -140,6 +140,25 @@ fn an_unreachable_database_stops_the_server_with_a_clear_error() {
         "{error}"
     );
     assert!(!error.contains("hunter2"), "the password leaked: {error}");
+    assert!(error.contains("Connection refused"), "not why: {error}");
+}
+
+#[test]
+fn a_busy_port_and_a_bad_database_are_reported_together() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = busy.local_addr().unwrap().to_string();
+    let url = "postgres://app@127.0.0.1:1/sessions";
+    let output = run(&["serve", "--bind", &bind, "--database-url", url]);
+    assert!(!output.status.success());
+    let error = stderr(&output);
+    assert!(
+        error.contains(&format!("cannot listen on {bind}")),
+        "{error}"
+    );
+    assert!(
+        error.contains("cannot open the session database"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -159,9 +178,11 @@ fn an_unusable_sqlite_path_stops_the_server_with_a_clear_error() {
 
 #[test]
 fn bad_options_are_refused_before_anything_starts() {
-    let output = run(&["--visit-period", "forever"]);
+    let output = run(&["--visit-period", "banana"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("--visit-period"));
+    let error = stderr(&output);
+    assert!(error.contains("--visit-period"), "{error}");
+    assert!(error.contains("`banana` is not a duration"), "{error}");
     let output = run(&["--secret-key", "too-short"]);
     assert!(
         stderr(&output).contains("use 64 or more"),
@@ -199,4 +220,66 @@ fn an_unreachable_redis_stops_the_server_with_a_clear_error() {
             "{backend}: the password leaked: {error}"
         );
     }
+}
+
+/// What a person sees in the terminal: where to click, then one short line per request.
+#[tokio::test]
+async fn the_log_says_where_to_click_then_one_short_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("sessions.sqlite3").display().to_string();
+    let server = ServerProcess::on_sqlite(&database).await;
+    let listening = format!("listening on {}/", server.url);
+    let logs = server.stderr();
+    assert!(
+        logs.iter().any(|line| line.contains(&listening)),
+        "{logs:#?}"
+    );
+
+    let response = reqwest::get(format!("{}/hello/?x=1", server.url))
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let logs = server.stderr();
+    let lines: Vec<_> = logs.iter().filter(|line| line.contains(&id)).collect();
+    assert_eq!(lines.len(), 1, "{logs:#?}");
+    let line = lines[0];
+    assert!(
+        line.contains(&format!("request{{id={id}}}: GET /hello/ 200 ")),
+        "{line}"
+    );
+    assert!(line.ends_with(" ms"), "{line}");
+    assert!(line.len() < 120, "{} characters: {line}", line.len());
+    // stderr is a pipe here, not a terminal: no colour codes in the file.
+    assert!(logs.iter().all(|line| !line.contains('\x1b')), "{logs:#?}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
+    let server = ServerProcess::start(&["--database-url", &url, "--log-format", "json"]).await;
+    let response = reqwest::get(format!("{}/hello/", server.url))
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let lines: Vec<serde_json::Value> = server
+        .stderr()
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|line| line["span"]["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("no line for {id}: {lines:#?}"));
+    assert_eq!(request["level"], "INFO");
+    let message = request["fields"]["message"].as_str().unwrap();
+    assert!(message.starts_with("GET /hello/ 200 "), "{message}");
 }

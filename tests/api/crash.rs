@@ -1,54 +1,12 @@
 //! The real binary under load, killed: nothing a visitor was shown is lost.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
-use crate::helpers::{TEST_SECRET, session_cookie_pair, text_of};
-
-/// The site as a separate process on a SQLite file, so it can be killed.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    async fn start(database: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", &format!("sqlite://{database}")])
-            .args(["--secret-key", TEST_SECRET])
-            .env("RUST_LOG", "warn")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        for _ in 0..200 {
-            if reqwest::get(format!("{}/hello/", server.url)).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the server did not start");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::helpers::{ServerProcess, session_cookie_pair, text_of};
 
 fn shown_count(html: &str) -> u32 {
     let text = text_of(html, r#"id="num-visits">"#);
@@ -125,9 +83,9 @@ fn integrity_check(database: &str) -> String {
 async fn kill_9_under_load_loses_nothing_a_visitor_was_shown() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("sessions.sqlite3").display().to_string();
-    let server = Server::start(&database).await;
+    let server = ServerProcess::on_sqlite(&database).await;
     let visitors = new_visitors(&server.url, 8).await;
-    let pid = server.child.id().to_string();
+    let pid = server.pid().to_string();
     let shown = load(&server.url, &visitors, move || {
         Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     })
@@ -139,7 +97,7 @@ async fn kill_9_under_load_loses_nothing_a_visitor_was_shown() {
     );
     assert_eq!(integrity_check(&database), "ok");
 
-    let server = Server::start(&database).await;
+    let server = ServerProcess::on_sqlite(&database).await;
     assert_nothing_shown_was_lost(&server.url, &shown).await;
 }
 
@@ -147,18 +105,45 @@ async fn kill_9_under_load_loses_nothing_a_visitor_was_shown() {
 async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("sessions.sqlite3").display().to_string();
-    let mut server = Server::start(&database).await;
+    let mut server = ServerProcess::on_sqlite(&database).await;
     let visitors = new_visitors(&server.url, 8).await;
-    let pid = server.child.id().to_string();
+    let pid = server.pid().to_string();
     // `load` panics on any non-200 answer: a request cut off by the shutdown would show.
     let shown = load(&server.url, &visitors, move || {
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     })
     .await;
-    let status = server.child.wait().unwrap();
+    let status = server.wait();
     assert!(status.success(), "exit status {status}");
     assert_eq!(integrity_check(&database), "ok");
 
-    let restarted = Server::start(&database).await;
+    let restarted = ServerProcess::on_sqlite(&database).await;
     assert_nothing_shown_was_lost(&restarted.url, &shown).await;
+}
+
+/// Ctrl-C (SIGINT) stops as gently as SIGTERM: a request in flight still finishes and saves, and
+/// the process exits 0. (actix-web's own handler drops such requests on SIGINT.)
+#[tokio::test]
+async fn ctrl_c_lets_a_request_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("sessions.sqlite3").display().to_string();
+    let mut server = ServerProcess::on_sqlite(&database).await;
+    // Holding SQLite's write lock keeps a new visitor's request waiting to save its session.
+    let mut lock = SqliteConnection::establish(&database).unwrap();
+    diesel::sql_query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .unwrap();
+    let request = tokio::spawn(reqwest::get(format!("{}/session/", server.url)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("-INT");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!request.is_finished(), "the request was still waiting");
+    diesel::sql_query("COMMIT").execute(&mut lock).unwrap();
+    let response = request
+        .await
+        .unwrap()
+        .expect("an answer, not a dropped connection");
+    assert_eq!(response.status(), 200);
+    let status = server.wait();
+    assert!(status.success(), "exit status {status}");
 }

@@ -39,6 +39,8 @@ pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-test-secret-t
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The tag this app's request ids start with, which picks its lines out of the shared log.
+    instance: String,
     /// The app's clock, unless it was spawned on real time.
     pub clock: Arc<ManualClock>,
     app_clock: Arc<dyn Clock>,
@@ -108,11 +110,13 @@ async fn launch(
         .await
         .expect("the app should start");
     let port = app.port();
+    let instance = app.instance().to_owned();
     let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        instance,
         clock,
         app_clock,
         settings,
@@ -179,11 +183,11 @@ impl TestApp {
 
     /// The log lines written while serving this app's requests.
     pub fn logs(&self) -> Vec<String> {
-        let host = format!("http.host=127.0.0.1:{}", self.port);
+        let request = format!("request{{id={}-", self.instance);
         let captured = LOG_CAPTURE.lock().unwrap();
         String::from_utf8_lossy(&captured)
             .lines()
-            .filter(|line| line.contains(&host))
+            .filter(|line| line.contains(&request))
             .map(str::to_owned)
             .collect()
     }
@@ -251,11 +255,11 @@ pub fn text_of<'a>(html: &'a str, marker: &str) -> &'a str {
 static LOG_CAPTURE: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let writer = buffer.clone();
+    // As `telemetry::init` logs, without colour.
     tracing_subscriber::fmt()
         .with_env_filter("info")
         .with_ansi(false)
-        // As the app logs: one line per request when its span closes.
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_target(false)
         .with_writer(move || CaptureWriter(writer.clone()))
         .init();
     buffer
@@ -306,4 +310,93 @@ pub fn session_key_of(pair: &str) -> String {
     let decoded = cookie::Cookie::parse_encoded(format!("x={value}")).unwrap();
     // A signed cookie value is the base64 HMAC (44 characters) followed by the value.
     decoded.value()[44..].to_owned()
+}
+
+/// The site's binary as a process of its own (so that it can be signalled or killed), with its
+/// stderr kept for the test to read.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// The server on a SQLite file.
+    pub async fn on_sqlite(database: &str) -> Self {
+        Self::start(&["--database-url", &format!("sqlite://{database}")]).await
+    }
+
+    /// Starts the binary on a free port with the test secret and these arguments, and waits
+    /// until it answers.
+    pub async fn start(args: &[&str]) -> Self {
+        use std::io::BufRead as _;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(["--secret-key", TEST_SECRET])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (pipe, lines) = (child.stderr.take().unwrap(), stderr.clone());
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            stderr,
+        };
+        for _ in 0..200 {
+            if reqwest::get(format!("{}/hello/", server.url)).await.is_ok() {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not start: {:#?}", server.stderr());
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal (`-INT`, `-TERM`, …) to the server.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.pid().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status();
+        assert!(sent.unwrap().success());
+    }
+
+    /// Waits (up to 10 s) for the server to exit.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the server did not exit: {:#?}", self.stderr());
+    }
+
+    /// The lines the server has written to stderr so far.
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
