@@ -4,8 +4,12 @@
 #   TEST_REDIS_URL    (default redis://127.0.0.1:6379)
 #   WEBDRIVER_URL     (default http://127.0.0.1:9515: chromedriver driving Debian's Chromium)
 # Installs them from Debian's packages if missing and starts them if down; fails if they cannot
-# be reached. Source it (`. scripts/test-services.sh`) or run a command under it:
-#   scripts/test-services.sh cargo test
+# be reached. Run a command under it, for example every test including those that need these
+# servers (plain `cargo test` reports them as ignored):
+#   scripts/test-services.sh cargo test -- --include-ignored
+# When the command ends, it stops the chromedriver it started and deletes what the tests left in
+# Redis and PostgreSQL (keys and schemas named cvs_test_*). Sourced (`. scripts/test-services.sh`),
+# it only starts the servers and sets the URLs.
 set -euo pipefail
 
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
@@ -52,12 +56,26 @@ wait_for "Redis at $TEST_REDIS_URL" redis-cli -u "$TEST_REDIS_URL" ping
 if ! command -v chromedriver >/dev/null || [[ ! -x /usr/bin/chromium ]]; then
   apt_install chromium chromium-driver
 fi
+chromedriver_pid=
 if ! curl -fsS "$WEBDRIVER_URL/status" >/dev/null 2>&1; then
   port=${WEBDRIVER_URL##*:}
-  nohup chromedriver --port="${port%%/*}" >/tmp/chromedriver.log 2>&1 &
+  chromedriver --port="${port%%/*}" >/tmp/chromedriver.log 2>&1 &
+  chromedriver_pid=$!
 fi
 wait_for "chromedriver at $WEBDRIVER_URL" curl -fsS "$WEBDRIVER_URL/status"
 
+# What the tests leave behind: keys and schemas under the cvs_test_ prefix of services.rs, which
+# a test that panicked or was killed may not have dropped, and the chromedriver started above.
+clean_up() {
+  set +e # a failed clean-up must not change the command's exit status
+  [[ -n $chromedriver_pid ]] && kill "$chromedriver_pid" 2>/dev/null && wait "$chromedriver_pid" 2>/dev/null
+  redis-cli -u "$TEST_REDIS_URL" --scan --pattern 'cvs_test_*' | xargs -r redis-cli -u "$TEST_REDIS_URL" del >/dev/null
+  psql "$TEST_DATABASE_URL" -Atc "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cvs\_test\_%'" |
+    while read -r schema; do psql "$TEST_DATABASE_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null; done
+  return 0
+}
+
 if [[ $# -gt 0 ]]; then
-  exec "$@"
+  trap clean_up EXIT
+  "$@"
 fi

@@ -13,7 +13,7 @@ use redis::AsyncCommands as _;
 use tempfile::TempDir;
 
 use crate::services::{PgSchema, redis_url, unique_name};
-use crate::store_suite::StoreHarness;
+use crate::store_suite::{DatabaseHarness, StoreHarness};
 
 const NOT_A_SESSION: &str = "{not json";
 const CORRUPT_ROW: &str = "UPDATE sessions SET session_data = '{not json' WHERE session_key = ";
@@ -52,12 +52,12 @@ pub struct Sqlite {
 impl StoreHarness for Sqlite {
     type Store = DieselSessionStore;
 
-    async fn new() -> Option<Self> {
+    async fn new() -> Self {
         let (file, database) = SqliteFile::open().await;
-        Some(Self {
+        Self {
             store: DieselSessionStore::new(database),
             file,
-        })
+        }
     }
 
     fn store(&self) -> &DieselSessionStore {
@@ -67,9 +67,11 @@ impl StoreHarness for Sqlite {
     async fn corrupt(&self, key: &SessionKey) {
         self.file.corrupt(key);
     }
+}
 
-    fn database(&self) -> Option<&Database> {
-        Some(self.store.database())
+impl DatabaseHarness for Sqlite {
+    fn database(&self) -> &Database {
+        self.store.database()
     }
 }
 
@@ -81,15 +83,15 @@ pub struct Postgres {
 impl StoreHarness for Postgres {
     type Store = DieselSessionStore;
 
-    async fn new() -> Option<Self> {
-        let schema = PgSchema::create().await?;
+    async fn new() -> Self {
+        let schema = PgSchema::create().await;
         let database = Database::connect(&schema.url().parse().unwrap(), 4)
             .await
             .unwrap();
-        Some(Self {
+        Self {
             store: DieselSessionStore::new(database),
             schema,
-        })
+        }
     }
 
     fn store(&self) -> &DieselSessionStore {
@@ -107,9 +109,11 @@ impl StoreHarness for Postgres {
             .unwrap();
         assert_eq!(changed, 1);
     }
+}
 
-    fn database(&self) -> Option<&Database> {
-        Some(self.store.database())
+impl DatabaseHarness for Postgres {
+    fn database(&self) -> &Database {
+        self.store.database()
     }
 }
 
@@ -121,14 +125,14 @@ pub struct RedisSpace {
 }
 
 impl RedisSpace {
-    pub async fn open() -> Option<Self> {
-        let url = redis_url()?;
+    pub async fn open() -> Self {
+        let url = redis_url();
         let client = redis::Client::open(url.as_str()).unwrap();
-        Some(Self {
+        Self {
             prefix: format!("{}:", unique_name("cvs_test")),
             connection: client.get_connection_manager().await.unwrap(),
             url,
-        })
+        }
     }
 
     pub async fn set(&self, key: &str, value: &str) {
@@ -141,21 +145,21 @@ pub struct Redis {
     space: RedisSpace,
 }
 
+/// actix-session's Redis store overwrites, so it runs without the `conflicts` group: instances
+/// sharing Redis rely on each serialising its own requests, and a cross-instance race can still
+/// lose an update.
 impl StoreHarness for Redis {
     type Store = RedisSessionStore;
-    /// actix-session's Redis store overwrites: instances sharing Redis rely on each serialising
-    /// its own requests, and a cross-instance race can still lose an update.
-    const REFUSES_STALE_UPDATES: bool = false;
 
-    async fn new() -> Option<Self> {
-        let space = RedisSpace::open().await?;
+    async fn new() -> Self {
+        let space = RedisSpace::open().await;
         let prefix = space.prefix.clone();
         let store = RedisSessionStore::builder(space.url.clone())
             .cache_keygen(move |key| format!("{prefix}{key}"))
             .build()
             .await
             .unwrap();
-        Some(Self { store, space })
+        Self { store, space }
     }
 
     fn store(&self) -> &RedisSessionStore {
@@ -165,10 +169,6 @@ impl StoreHarness for Redis {
     async fn corrupt(&self, key: &SessionKey) {
         let cache_key = format!("{}{}", self.space.prefix, key.as_ref());
         self.space.set(&cache_key, NOT_A_SESSION).await;
-    }
-
-    fn database(&self) -> Option<&Database> {
-        None // Redis expires keys itself
     }
 }
 
@@ -182,15 +182,15 @@ pub struct CachedDb {
 
 /// The cache a cached-db harness puts in front of its database.
 pub trait CacheKind {
-    async fn open() -> Option<(SessionCache, Option<RedisSpace>)>;
+    async fn open() -> (SessionCache, Option<RedisSpace>);
 }
 
 /// This process's memory.
 pub struct InProcess;
 
 impl CacheKind for InProcess {
-    async fn open() -> Option<(SessionCache, Option<RedisSpace>)> {
-        Some((SessionCache::in_process(1024 * 1024), None))
+    async fn open() -> (SessionCache, Option<RedisSpace>) {
+        (SessionCache::in_process(1024 * 1024), None)
     }
 }
 
@@ -198,14 +198,14 @@ impl CacheKind for InProcess {
 pub struct RedisCache;
 
 impl CacheKind for RedisCache {
-    async fn open() -> Option<(SessionCache, Option<RedisSpace>)> {
-        let space = RedisSpace::open().await?;
+    async fn open() -> (SessionCache, Option<RedisSpace>) {
+        let space = RedisSpace::open().await;
         let client = redis::Client::open(space.url.as_str()).unwrap();
         let cache = SessionCache::Redis {
             connection: client.get_connection_manager().await.unwrap(),
             prefix: space.prefix.clone(),
         };
-        Some((cache, Some(space)))
+        (cache, Some(space))
     }
 }
 
@@ -215,8 +215,8 @@ pub struct CachedDbWith<K>(CachedDb, std::marker::PhantomData<K>);
 impl<K: CacheKind> StoreHarness for CachedDbWith<K> {
     type Store = CachedDbStore;
 
-    async fn new() -> Option<Self> {
-        let (cache, redis) = K::open().await?;
+    async fn new() -> Self {
+        let (cache, redis) = K::open().await;
         let (file, database) = SqliteFile::open().await;
         let store = CachedDbStore::new(DieselSessionStore::new(database), cache.clone());
         let inner = CachedDb {
@@ -225,7 +225,7 @@ impl<K: CacheKind> StoreHarness for CachedDbWith<K> {
             file,
             _redis: redis,
         };
-        Some(Self(inner, std::marker::PhantomData))
+        Self(inner, std::marker::PhantomData)
     }
 
     fn store(&self) -> &CachedDbStore {
@@ -242,30 +242,38 @@ impl<K: CacheKind> StoreHarness for CachedDbWith<K> {
             .await
             .unwrap();
     }
+}
 
-    fn database(&self) -> Option<&Database> {
-        Some(self.0.store.database().database())
+impl<K: CacheKind> DatabaseHarness for CachedDbWith<K> {
+    fn database(&self) -> &Database {
+        self.0.store.database().database()
     }
 }
 
 mod sqlite {
-    crate::store_suite::store_suite!(super::Sqlite);
+    crate::store_suite::store_suite!(super::Sqlite: core conflicts purges);
 }
 
 mod postgres {
-    crate::store_suite::store_suite!(super::Postgres);
+    crate::store_suite::store_suite!(
+        #[ignore = "needs TEST_DATABASE_URL"] super::Postgres: core conflicts purges
+    );
 }
 
 mod redis_store {
-    crate::store_suite::store_suite!(super::Redis);
+    crate::store_suite::store_suite!(#[ignore = "needs TEST_REDIS_URL"] super::Redis: core);
 }
 
 mod cached_db_in_process {
-    crate::store_suite::store_suite!(super::CachedDbWith<super::InProcess>);
+    crate::store_suite::store_suite!(
+        super::CachedDbWith<super::InProcess>: core conflicts purges
+    );
 }
 
 mod cached_db_redis {
-    crate::store_suite::store_suite!(super::CachedDbWith<super::RedisCache>);
+    crate::store_suite::store_suite!(
+        #[ignore = "needs TEST_REDIS_URL"] super::CachedDbWith<super::RedisCache>: core conflicts purges
+    );
 }
 
 /// What makes cached-db a cache: reads that need not touch the database.
@@ -299,7 +307,7 @@ mod cached_db_reads {
 
     #[tokio::test]
     async fn reads_are_served_from_the_cache() {
-        let CachedDbWith::<InProcess>(harness, _) = CachedDbWith::new().await.unwrap();
+        let CachedDbWith::<InProcess>(harness, _) = CachedDbWith::new().await;
         let key = harness
             .store
             .save(state(), &Duration::hours(1))
@@ -311,7 +319,7 @@ mod cached_db_reads {
 
     #[tokio::test]
     async fn a_miss_falls_back_to_the_database_and_refills_the_cache() {
-        let CachedDbWith::<InProcess>(harness, _) = CachedDbWith::new().await.unwrap();
+        let CachedDbWith::<InProcess>(harness, _) = CachedDbWith::new().await;
         let key = harness
             .store
             .save(state(), &Duration::hours(1))
