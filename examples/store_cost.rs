@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionKey, SessionStore};
+use actix_session_diesel::{
+    CachedDbStore, DatabaseUrl, DieselSessionStore, RequestScope, SessionCache,
+};
 use actix_web::cookie::time::Duration as Ttl;
 use anyhow::Context as _;
-use cookies_vs_sessions::session_store::{
-    CachedDbStore, Database, DatabaseUrl, DieselSessionStore, SessionCache,
-};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use rand::distr::{Alphanumeric, SampleString as _};
 
@@ -73,13 +73,16 @@ async fn timed(mut op: impl AsyncFnMut(usize) -> anyhow::Result<()>) -> anyhow::
     Ok(Stats { samples, wall })
 }
 
-/// A returning visitor whose data changes (`GET /session/`): load, then update. Returns the key,
-/// which a store may replace.
+/// A returning visitor whose data changes (`GET /session/`): load, then update, in one request's
+/// scope as `session_guard` gives it. Returns the key, which a store may replace.
 async fn revisit(store: &impl SessionStore, key: String, visit: usize) -> anyhow::Result<String> {
-    let key = SessionKey::try_from(key)?;
-    let mut state = store.load(&key).await?.context("the session vanished")?;
-    state.insert("num_visits".into(), visit.to_string());
-    Ok(store.update(key, state, &TWO_WEEKS).await?.into())
+    let request = async {
+        let key = SessionKey::try_from(key)?;
+        let mut state = store.load(&key).await?.context("the session vanished")?;
+        state.insert("num_visits".into(), visit.to_string());
+        Ok(store.update(key, state, &TWO_WEEKS).await?.into())
+    };
+    RequestScope::new().run(request).await
 }
 
 /// `TASKS` visitors at once, each revisiting its own session `rounds` times; returns the wall time.
@@ -160,9 +163,8 @@ async fn measure_all(
     redis: Option<&str>,
 ) -> anyhow::Result<Vec<(&'static str, Row)>> {
     let database = async |url: &DatabaseUrl| {
-        anyhow::Ok(DieselSessionStore::new(
-            Database::connect(url, POOL_SIZE).await?,
-        ))
+        let store = DieselSessionStore::builder(url.clone()).pool_size(POOL_SIZE);
+        anyhow::Ok(store.build().await?)
     };
     let mut rows = vec![("db, SQLite", measure(&database(sqlite).await?).await?)];
     if let Some(url) = postgres {
@@ -182,10 +184,8 @@ async fn measure_all(
         measure(&in_process).await?,
     ));
     if let (Some(postgres), Some(redis)) = (postgres, redis) {
-        let cache = SessionCache::Redis {
-            connection: redis::Client::open(redis)?.get_connection_manager().await?,
-            prefix: format!("{}:", unique_name()),
-        };
+        let connection = redis::Client::open(redis)?.get_connection_manager().await?;
+        let cache = SessionCache::redis(connection, format!("{}:", unique_name()));
         let store = CachedDbStore::new(database(postgres).await?, cache);
         rows.push(("cached-db, Redis cache, PostgreSQL", measure(&store).await?));
     }

@@ -3,6 +3,10 @@
 #   TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)
 #   TEST_REDIS_URL    (default redis://127.0.0.1:6379)
 #   WEBDRIVER_URL     (default http://127.0.0.1:9515: chromedriver driving Debian's Chromium)
+#   TEST_DATABASE_TLS_URL, TEST_DATABASE_TLS_ADMIN_URL (with a command only: a throw-away
+#                     PostgreSQL that takes TLS connections only, on a free port, with a
+#                     certificate for "localhost" from a self-signed root; the store crate's TLS
+#                     tests use it)
 # Installs them from Debian's packages if missing and starts them if down; fails if they cannot
 # be reached. Run a command under it, for example every test including those that need these
 # servers (plain `cargo test` reports them as ignored):
@@ -64,11 +68,48 @@ if ! curl -fsS "$WEBDRIVER_URL/status" >/dev/null 2>&1; then
 fi
 wait_for "chromedriver at $WEBDRIVER_URL" curl -fsS "$WEBDRIVER_URL/status"
 
+# The TLS-only PostgreSQL: a cluster of our own (not the shared one), stopped and removed on exit.
+start_tls_postgres() {
+  local bin port
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  tls_dir=$(mktemp -d /tmp/cvs-test-pg-tls.XXXXXX)
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # A self-signed root, and the server's certificate for "localhost" signed by it (a root cannot
+  # serve as the server's own certificate: rustls refuses a CA as an end entity).
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cvs-test-root \
+    -keyout "$tls_dir/root.key" -out "$tls_dir/root.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+    -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$tls_dir/server.ext"
+  openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/root.crt" -CAkey "$tls_dir/root.key" \
+    -CAcreateserial -days 2 -extfile "$tls_dir/server.ext" -out "$tls_dir/server.crt" 2>/dev/null
+  chown -R postgres "$tls_dir" && chmod 600 "$tls_dir/server.key"
+  runuser -u postgres -- "$bin/initdb" -D "$tls_dir/data" -U postgres --auth=trust >/dev/null
+  cat >>"$tls_dir/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = 'localhost'
+unix_socket_directories = '$tls_dir'
+ssl = on
+ssl_cert_file = '$tls_dir/server.crt'
+ssl_key_file = '$tls_dir/server.key'
+CONF
+  printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n' \
+    >"$tls_dir/data/pg_hba.conf"
+  runuser -u postgres -- "$bin/pg_ctl" -D "$tls_dir/data" -l "$tls_dir/log" -w start >/dev/null
+  tls_pg_ctl="$bin/pg_ctl"
+  export TEST_DATABASE_TLS_URL="postgres://postgres@localhost:$port/postgres?sslmode=verify-full&sslrootcert=$tls_dir/root.crt"
+  export TEST_DATABASE_TLS_ADMIN_URL="postgres://postgres@${tls_dir//\//%2F}:$port/postgres"
+}
+
 # What the tests leave behind: keys and schemas under the cvs_test_ prefix of services.rs, which
 # a test that panicked or was killed may not have dropped, and the chromedriver started above.
 clean_up() {
   set +e # a failed clean-up must not change the command's exit status
   [[ -n $chromedriver_pid ]] && kill "$chromedriver_pid" 2>/dev/null && wait "$chromedriver_pid" 2>/dev/null
+  if [[ -n ${tls_dir:-} ]]; then
+    runuser -u postgres -- "$tls_pg_ctl" -D "$tls_dir/data" -m immediate stop >/dev/null 2>&1
+    rm -rf "$tls_dir"
+  fi
   redis-cli -u "$TEST_REDIS_URL" --scan --pattern 'cvs_test_*' | xargs -r redis-cli -u "$TEST_REDIS_URL" del >/dev/null
   psql "$TEST_DATABASE_URL" -Atc "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cvs\_test\_%'" |
     while read -r schema; do psql "$TEST_DATABASE_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null; done
@@ -77,5 +118,6 @@ clean_up() {
 
 if [[ $# -gt 0 ]]; then
   trap clean_up EXIT
+  start_tls_postgres
   "$@"
 fi

@@ -1,10 +1,9 @@
-//! Time comes from an injected clock so tests can move it without sleeping.
+//! Time comes from an injected clock, shared by the visit rule and the session store, so tests
+//! move it without sleeping.
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
-}
+pub use actix_session_diesel::Clock;
 
 /// The wall clock, truncated to whole seconds: `last_visit` is shown and stored at that precision,
 /// and the rule must compare the same instants the visitor sees.

@@ -7,8 +7,8 @@ use actix_web::cookie::Key;
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::session_store::DatabaseUrl;
 use crate::telemetry::LogFormat;
+use actix_session_diesel::DatabaseUrl;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 pub const DEFAULT_VISIT_PERIOD: &str = "1d";

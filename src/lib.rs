@@ -4,7 +4,6 @@ pub mod middleware;
 pub mod request_cookies;
 pub mod routes;
 pub mod session_backend;
-pub mod session_store;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

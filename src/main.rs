@@ -1,10 +1,10 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use actix_session_diesel::DieselSessionStore;
 use clap::Parser;
 use cookies_vs_sessions::clock::SystemClock;
 use cookies_vs_sessions::config::{Cli, Command};
-use cookies_vs_sessions::session_store::{Database, clear_expired};
 use cookies_vs_sessions::startup::Application;
 use cookies_vs_sessions::telemetry;
 
@@ -31,17 +31,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!("stopped");
         }
         Command::Migrate(database) => {
-            let applied = Database::migrate(&database.database_url).await?;
+            let applied = actix_session_diesel::migrate(&database.database_url).await?;
             match applied.as_slice() {
                 [] => println!("No migrations to apply."),
                 versions => println!("Applied migrations: {}", versions.join(", ")),
             }
         }
         Command::Clearsessions(settings) => {
-            let database =
-                Database::connect(&settings.database_url, settings.database_pool_size.into())
-                    .await?;
-            let deleted = clear_expired(&database).await?;
+            let store = DieselSessionStore::builder(settings.database_url)
+                .pool_size(settings.database_pool_size.into())
+                .build()
+                .await?;
+            let deleted = store.clear_expired().await?;
             println!("Deleted {deleted} expired sessions.");
         }
     }

@@ -11,9 +11,34 @@ use actix_web::{Error, HttpResponse, web};
 use tera::Context;
 
 use crate::request_cookies::{CookieLookup, RequestCookies};
-use crate::session_store::diesel_store::watch_for_conflicts;
 use crate::state::AppState;
 use crate::typed_session::SESSION_COOKIE;
+use actix_session_diesel::{SessionConflict, SessionStoreUnavailable};
+
+/// Wraps `$service` (a resource or a scope) in the whole session stack, the same for every page
+/// with sessions. From the inside out: actix-session's `$sessions`; the store's guard (version
+/// checks and typed errors); our pages for those errors; one request per session at a time;
+/// `Vary: Cookie`, so that no cache serves one visitor's page to another.
+macro_rules! with_sessions {
+    ($service:expr, $sessions:expr) => {
+        $service
+            .wrap($sessions)
+            .wrap(::actix_web::middleware::from_fn(
+                ::actix_session_diesel::session_guard,
+            ))
+            .wrap(::actix_web::middleware::from_fn(
+                $crate::middleware::session_error_pages,
+            ))
+            .wrap(::actix_web::middleware::from_fn(
+                $crate::middleware::one_request_per_session,
+            ))
+            .wrap(
+                ::actix_web::middleware::DefaultHeaders::new()
+                    .add((::actix_web::http::header::VARY, "Cookie")),
+            )
+    };
+}
+pub(crate) use with_sessions;
 
 /// Larger `Cookie` headers are refused, as nginx's default 8 KiB header line does: browsers never
 /// send one (4 KiB per cookie), so it is a mistake or an attack.
@@ -86,46 +111,46 @@ fn content_length(req: &ServiceRequest) -> Option<u64> {
         .ok()
 }
 
-/// actix-session answers every store error with an opaque 500. Neither case is our bug:
-/// - another request (on another instance) updated this session since this one loaded it: 409,
-///   try again (the retry sees the other change);
+/// The site's own pages for what `actix_session_diesel::session_guard` reports (it must run inside
+/// this middleware). Neither case is our bug:
+/// - another request (on another instance) changed or deleted this session since this one loaded
+///   it: 409, try again (the retry sees the other change);
 /// - the store is down: 503, the page says so, and `Retry-After`.
-pub async fn session_store_errors(
+pub async fn session_error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // Taken now: the request itself must not be held while inner services run (actix needs it
     // unshared to route).
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (result, conflict) = watch_for_conflicts(next.call(req)).await;
-    let error = match result {
+    let error = match next.call(req).await {
         Ok(response) => return Ok(response.map_into_boxed_body()),
         Err(error) => error,
     };
-    let (status, title, message, retry_after) = if conflict {
+    let (title, message) = if error.as_error::<SessionConflict>().is_some() {
         tracing::warn!("the session changed under this request; answering 409");
         (
-            StatusCode::CONFLICT,
             "Your session changed meanwhile",
-            "Another request updated your session while this one was running, so this one was \
-             not applied. Reload the page to try again.",
-            "0",
+            "Another request changed or ended your session while this one was running, so this \
+             one was not applied. Reload the page to try again.",
         )
-    } else {
-        tracing::error!(error = %error, cause = ?error, "the session store failed; answering 503");
+    } else if error.as_error::<SessionStoreUnavailable>().is_some() {
+        tracing::error!(%error, "the session store failed; answering 503");
         (
-            StatusCode::SERVICE_UNAVAILABLE,
             "Sessions are unavailable",
             "The server cannot reach its session store right now, so this visit was not recorded. \
              The cookie counter still works. Please try again in a moment.",
-            "5",
         )
+    } else {
+        return Err(error);
     };
-    let mut response = error_page(state.as_ref(), status, title, message);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
-    Err(InternalError::from_response(error, response).into())
+    let response = error.error_response();
+    let mut page = error_page(state.as_ref(), response.status(), title, message);
+    if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.clone());
+    }
+    Err(InternalError::from_response(error, page).into())
 }
 
 /// The site's error page (plain text if even that cannot be rendered), with the security headers

@@ -1,6 +1,7 @@
 //! The session backend chosen by `--session-backend`, behind one `SessionStore` type so the app is
 //! built the same way whichever is in use.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::storage::{
@@ -11,11 +12,14 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use anyhow::{Context as _, bail};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
-use crate::session_store::diesel_store::SessionState;
-use crate::session_store::{
-    CachedDbStore, Database, DieselSessionStore, SessionCache, redact_password,
+use actix_session_diesel::{
+    CachedDbStore, Clock, DieselSessionStore, SessionCache, redact_password,
 };
+
+use crate::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
+
+/// actix-session's session state.
+type SessionState = std::collections::HashMap<String, String>;
 
 /// Bytes of keys and data an in-process cache holds at most (about 45,000 of this site's
 /// sessions). With 100,000 sessions the benchmark's server reached 59-78 MB of RSS.
@@ -34,12 +38,17 @@ impl SessionBackend {
     pub async fn connect(
         session: &SessionSettings,
         database: &DatabaseSettings,
+        clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let open_database = || async {
             let url = &database.database_url;
-            let pool = Database::connect(url, database.database_pool_size.into()).await?;
+            let store = DieselSessionStore::builder(url.clone())
+                .pool_size(database.database_pool_size.into())
+                .clock(clock.clone())
+                .build()
+                .await?;
             tracing::info!(database = %url, "session database ready");
-            anyhow::Ok(DieselSessionStore::new(pool))
+            anyhow::Ok(store)
         };
         Ok(match session.session_backend {
             SessionBackendKind::Db => Self::Db(open_database().await?),
@@ -60,10 +69,10 @@ impl SessionBackend {
             }
             SessionBackendKind::CachedDb => {
                 let cache = match &session.redis_url {
-                    Some(url) => SessionCache::Redis {
-                        connection: connect_redis(url).await?,
-                        prefix: format!("{}cache:", session.redis_key_prefix),
-                    },
+                    Some(url) => SessionCache::redis(
+                        connect_redis(url).await?,
+                        format!("{}cache:", session.redis_key_prefix),
+                    ),
                     None => {
                         tracing::warn!(
                             "cached-db without --redis-url caches in this process only: \
@@ -81,22 +90,22 @@ impl SessionBackend {
     /// Where the data lives, in words, for the inspector.
     pub fn label(&self) -> String {
         match self {
-            Self::Db(store) => format!("{} database", store.database().backend_name()),
+            Self::Db(store) => format!("{} database", store.backend()),
             Self::Redis(_) => "Redis".to_owned(),
             Self::CachedDb(store) => format!(
                 "{} database + {} cache",
-                store.database().database().backend_name(),
+                store.database_store().backend(),
                 store.cache().name()
             ),
             Self::SignedCookie => "the signed cookie itself".to_owned(),
         }
     }
 
-    /// The database behind the sessions, if any, for the purge.
-    pub fn database(&self) -> Option<&Database> {
+    /// The database store behind the sessions, if any, for the purge.
+    pub fn database(&self) -> Option<&DieselSessionStore> {
         match self {
-            Self::Db(store) => Some(store.database()),
-            Self::CachedDb(store) => Some(store.database().database()),
+            Self::Db(store) => Some(store),
+            Self::CachedDb(store) => Some(store.database_store()),
             Self::Redis(_) | Self::SignedCookie => None,
         }
     }

@@ -9,20 +9,19 @@ use actix_session::config::{
     BrowserSession, CookieContentSecurity, PersistentSession, SessionLifecycle, TtlExtensionPolicy,
 };
 use actix_session::storage::SessionStore;
+use actix_session_diesel::PurgeHandle;
 use actix_web::cookie::{Key, SameSite, time::Duration};
 use actix_web::dev::Server;
-use actix_web::http::header::VARY;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context as _, bail};
 
 use crate::clock::Clock;
 use crate::config::{SessionSettings, Settings};
-use crate::middleware;
 use crate::middleware::SessionLocks;
+use crate::middleware::{self, with_sessions};
 use crate::routes::{self, cookie_counter, home, session_counter};
 use crate::session_backend::SessionBackend;
-use crate::session_store::spawn_background_purge;
 use crate::state::{AppState, SessionPageSettings};
 use crate::telemetry::{self, RequestIds};
 use crate::templates::Templates;
@@ -35,6 +34,8 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     request_ids: Arc<RequestIds>,
+    /// Stopped once the server has stopped.
+    purge: Option<PurgeHandle>,
 }
 
 impl Application {
@@ -42,16 +43,17 @@ impl Application {
         // Both are tried before either is reported, so that a user fixes both in one go.
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind));
-        let store = SessionBackend::connect(&settings.session, &settings.database).await;
+        let store =
+            SessionBackend::connect(&settings.session, &settings.database, clock.clone()).await;
         let (listener, store) = match (listener, store) {
             (Ok(listener), Ok(store)) => (listener, store),
             (Err(error), Ok(_)) | (Ok(_), Err(error)) => return Err(error),
             (Err(bind), Err(store)) => bail!("{bind:#}\nerror: {store:#}"),
         };
         let address = listener.local_addr()?;
-        if let Some(database) = store.database() {
-            spawn_background_purge(database.clone(), settings.purge_interval);
-        }
+        let purge = store
+            .database()
+            .map(|database| database.spawn_background_purge(settings.purge_interval));
         let session_settings = settings.session.clone();
         let key = signing_key(&session_settings);
         let session_pages = SessionPageSettings {
@@ -81,16 +83,14 @@ impl Application {
                     telemetry::log_request(ids.clone(), req, next)
                 }))
                 .app_data(state.clone())
-                .service(
-                    // The home page shows both counters, so it reads the session (never writes).
-                    web::resource("/")
-                        .wrap(sessions())
-                        .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
-                        .route(web::get().to(home::home)),
-                )
+                // The home page shows both counters, so it reads the session (never writes).
+                .service(with_sessions!(
+                    web::resource("/").route(web::get().to(home::home)),
+                    sessions()
+                ))
                 .service(home::hello)
                 .service(cookie_counter::scope())
-                .service(session_counter::scope(sessions()))
+                .service(with_sessions!(session_counter::scope(), sessions()))
                 .service(Files::new("/static", STATIC_DIR))
                 .default_service(web::to(routes::not_found))
         })
@@ -103,6 +103,7 @@ impl Application {
             address,
             server,
             request_ids,
+            purge,
         })
     }
 
@@ -130,7 +131,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(purge) = self.purge {
+            purge.stop().await;
+        }
+        served
     }
 }
 

@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::request_cookies::{CookieLookup, RequestCookies};
 use crate::routes::{format_time, shorten};
-use crate::session_store::diesel_store::VERSION_KEY;
 use crate::state::AppState;
 use crate::typed_session::{SESSION_COOKIE, TypedSession};
 
@@ -92,11 +91,10 @@ fn presented_key(cookies: &RequestCookies, signing_key: &Key) -> Option<String> 
 }
 
 /// actix-session keeps each value as JSON text: show them as one JSON object, keys sorted, as the
-/// store keeps them (the row's version lives in a column of its own).
+/// store keeps them.
 fn pretty_json(entries: &std::collections::HashMap<String, String>) -> String {
     let object: BTreeMap<&str, serde_json::Value> = entries
         .iter()
-        .filter(|(key, _)| key.as_str() != VERSION_KEY)
         .map(|(key, json)| {
             let value = serde_json::from_str(json).unwrap_or_else(|_| json.as_str().into());
             (key.as_str(), value)

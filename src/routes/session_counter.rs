@@ -1,29 +1,19 @@
 //! The same counter with the data on the server, in actix-session over our diesel store: the
 //! browser holds only `sessionid`. Also MDN LocalLibrary's `num_visits`.
 
-use actix_session::SessionMiddleware;
-use actix_session::storage::SessionStore;
-use actix_web::dev::HttpServiceFactory;
-use actix_web::http::header::{ContentType, LOCATION, VARY};
-use actix_web::middleware::{DefaultHeaders, from_fn};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::http::header::{ContentType, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, Scope, get, post, web};
 
 use super::{CookieCheck, Storage, inspector, visit_context};
-use crate::middleware;
 use crate::request_cookies::RequestCookies;
 use crate::state::AppState;
 use crate::typed_session::TypedSession;
 use crate::visit_rule::VisitRecord;
 
-/// `GET /session/`, `GET /session/about/` and `POST /session/reset`, behind the session middleware
-/// of whichever store is configured.
-pub fn scope<S: SessionStore + 'static>(sessions: SessionMiddleware<S>) -> impl HttpServiceFactory {
+/// `GET /session/`, `GET /session/about/` and `POST /session/reset`, to be wrapped in the session
+/// stack (`middleware::with_sessions!`).
+pub fn scope() -> Scope {
     web::scope("/session")
-        .wrap(sessions)
-        .wrap(from_fn(middleware::session_store_errors))
-        .wrap(from_fn(middleware::one_request_per_session))
-        // These pages depend on the session cookie: no cache may serve them to another visitor.
-        .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
         .service(index)
         .service(about)
         .service(reset)

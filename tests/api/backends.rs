@@ -5,7 +5,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use cookies_vs_sessions::config::{SessionBackendKind, Settings};
-use cookies_vs_sessions::session_store::{Database, Pace, purge_expired};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 use crate::helpers::{
@@ -105,60 +104,6 @@ async fn two_cached_db_instances_on_one_postgresql_and_one_redis() {
         s.database.database_url = url.parse().unwrap();
     })
     .await;
-}
-
-#[tokio::test]
-#[ignore = "needs TEST_DATABASE_URL"]
-async fn instances_starting_together_migrate_one_postgresql_database_once() {
-    let schema = PgSchema::create().await;
-    let url: cookies_vs_sessions::session_store::DatabaseUrl = schema.url().parse().unwrap();
-    let starts = (0..8).map(|_| Database::migrate(&url));
-    let applied: Vec<_> = futures_util::future::join_all(starts).await;
-    let applied: Vec<_> = applied.into_iter().map(Result::unwrap).collect();
-    assert_eq!(
-        applied
-            .iter()
-            .filter(|versions| !versions.is_empty())
-            .count(),
-        1,
-        "one start migrates, the others find nothing to do: {applied:?}"
-    );
-}
-
-#[tokio::test]
-#[ignore = "needs TEST_DATABASE_URL"]
-async fn several_instances_purge_one_postgresql_database_without_fighting() {
-    let schema = PgSchema::create().await;
-    let url = schema.url().parse().unwrap();
-    let (first, second) = (
-        Database::connect(&url, 2).await.unwrap(),
-        Database::connect(&url, 2).await.unwrap(),
-    );
-    let mut connection = AsyncPgConnection::establish(&schema.url()).await.unwrap();
-    connection
-        .batch_execute(
-            "INSERT INTO sessions SELECT 'expired' || n, '{}', TIMESTAMP '2000-01-01' \
-             FROM generate_series(1, 20000) AS n; \
-             INSERT INTO sessions VALUES ('live', '{}', TIMESTAMP '2999-01-01');",
-        )
-        .await
-        .unwrap();
-    let (a, b) = tokio::join!(
-        purge_expired(&first, Pace::Gentle),
-        purge_expired(&second, Pace::Gentle)
-    );
-    let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(
-        a + b,
-        20_000,
-        "every expired row deleted exactly once ({a} + {b})"
-    );
-    assert_eq!(purge_expired(&first, Pace::Gentle).await.unwrap(), 0);
-    let live = diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT COUNT(*) FROM sessions");
-    let left: i64 = diesel_async::RunQueryDsl::get_result(live, &mut connection)
-        .await
-        .unwrap();
-    assert_eq!(left, 1);
 }
 
 mod signed_cookie {

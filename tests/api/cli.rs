@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use diesel::prelude::*;
 
-use crate::helpers::{ServerProcess, spawn_app, text_of};
+use crate::helpers::{ServerProcess, spawn_app_on_real_time, text_of};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
@@ -73,11 +73,11 @@ fn clearsessions_deletes_only_expired_sessions_and_says_how_many() {
 
 /// `clearsessions` run (by cron, say) beside a live server on the same SQLite file, with most rows
 /// expired so that it rewrites the table in one transaction: the server's requests wait for that
-/// write lock instead of failing, and no visit is lost.
+/// write lock instead of failing, and no visit is lost. Both read the wall clock, as in production.
 #[tokio::test(flavor = "multi_thread")]
 async fn clearsessions_beside_a_running_server_loses_no_visit() {
     const EXPIRED: usize = 100_000;
-    let app = spawn_app().await;
+    let app = spawn_app_on_real_time(|_| {}).await;
     diesel::sql_query(format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {EXPIRED}) \
          INSERT INTO sessions (session_key, session_data, expire_date) \

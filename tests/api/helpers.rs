@@ -3,11 +3,11 @@
 use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use actix_session_diesel::DatabaseUrl;
 use chrono::{DateTime, TimeDelta, Utc};
 use cookies_vs_sessions::clock::{Clock, SystemClock};
 pub use cookies_vs_sessions::config::Settings;
 use cookies_vs_sessions::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
-use cookies_vs_sessions::session_store::DatabaseUrl;
 use cookies_vs_sessions::startup::Application;
 use diesel::{Connection, SqliteConnection};
 use reqwest::header::{COOKIE, HeaderValue, SET_COOKIE};

@@ -9,5 +9,3 @@ mod home;
 mod inspector;
 mod services;
 mod session_counter;
-mod store_suite;
-mod stores;

@@ -1,0 +1,215 @@
+//! Lost-update protection that stays out of the session data.
+//!
+//! actix-session loads a session before the handler and saves it after, handing the store nothing
+//! but the key and the new state. To refuse a save that would overwrite a change made meanwhile
+//! (by a request on another instance, say), the store must know which version of the row *this*
+//! request saw. A [`RequestScope`] carries that across the request, beside the data rather than
+//! in it: handlers never see it, and `Session::clear()`, `purge()` and `renew()` cannot drop it.
+//!
+//! [`session_guard`] opens a scope per request and turns what the store refused into errors the
+//! app can answer: [`SessionConflict`] (409) and [`SessionStoreUnavailable`] (503).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::Error;
+
+tokio::task_local! {
+    static SCOPE: Arc<Mutex<ScopeState>>;
+}
+
+#[derive(Debug, Default)]
+struct ScopeState {
+    /// The session this request has seen, at the version it saw (loaded, saved or updated).
+    known: Option<(String, i64)>,
+    /// A session this request deleted, and the version its row had then (`None`: no row).
+    deleted: Option<(String, Option<i64>)>,
+    /// Why the store refused or failed, for `session_guard` to answer with.
+    failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    Conflict,
+    Unavailable(String),
+}
+
+/// One request's view of its session: the version of the row it loaded, which its update must
+/// still find. [`session_guard`] makes one per request; outside actix-web (a test, a job), make
+/// one per logical request and run that request's store calls through [`RequestScope::run`].
+#[derive(Debug, Clone, Default)]
+pub struct RequestScope(Arc<Mutex<ScopeState>>);
+
+impl RequestScope {
+    /// A scope that has seen no session yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `future` (store calls, or a whole request) inside this scope. A scope may be entered
+    /// again: two scopes stand for two requests whose calls interleave.
+    pub async fn run<F: Future>(&self, future: F) -> F::Output {
+        SCOPE.scope(self.0.clone(), future).await
+    }
+
+    /// True when a store call in this scope was refused because the session changed or was
+    /// deleted since this scope loaded it.
+    pub fn conflicted(&self) -> bool {
+        self.state().failure == Some(Failure::Conflict)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ScopeState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Runs `f` on the current request's scope, if there is one.
+fn with_scope<R>(f: impl FnOnce(&mut ScopeState) -> R) -> Option<R> {
+    SCOPE
+        .try_with(|scope| f(&mut scope.lock().unwrap_or_else(PoisonError::into_inner)))
+        .ok()
+}
+
+/// The current request has seen the session `key` at `version`.
+pub(crate) fn saw(key: &str, version: i64) {
+    with_scope(|scope| scope.known = Some((key.to_owned(), version)));
+}
+
+/// The version of `key` the current request saw, if it saw that session.
+pub(crate) fn seen(key: &str) -> Option<i64> {
+    with_scope(|scope| match &scope.known {
+        Some((known, version)) if known == key => Some(*version),
+        _ => None,
+    })
+    .flatten()
+}
+
+/// The version of `key` the current request saw, which its update must still find.
+pub(crate) fn version_seen(key: &str) -> Result<i64, Error> {
+    match with_scope(|scope| scope.known.clone()) {
+        None => Err(Error::NoScope),
+        Some(Some((known, version))) if known == key => Ok(version),
+        // An update of a session this request never loaded: it cannot be checked, so refuse it.
+        Some(_) => Err(Error::Conflict),
+    }
+}
+
+/// The current request deleted `key`, whose row had `version` (`None`: there was none).
+pub(crate) fn deleted(key: &str, version: Option<i64>) {
+    with_scope(|scope| scope.deleted = Some((key.to_owned(), version)));
+}
+
+/// A save after a delete in the same request is actix-session's `renew()`. It carries the data
+/// this request loaded, so it is refused when the deleted row was not the version this request
+/// saw: its data is outdated, or the session had been revoked meanwhile.
+pub(crate) fn check_renewal() -> Result<(), Error> {
+    let stale = with_scope(|scope| match (&scope.deleted, &scope.known) {
+        (Some((deleted, version)), Some((known, seen))) if deleted == known => {
+            *version != Some(*seen)
+        }
+        _ => false,
+    });
+    if stale == Some(true) {
+        return Err(Error::Conflict);
+    }
+    Ok(())
+}
+
+/// Remembers why the store failed, for [`session_guard`]; returns the error for `?`.
+pub(crate) fn failed(error: Error) -> Error {
+    let failure = match &error {
+        Error::Conflict => Some(Failure::Conflict),
+        other if other.is_unavailable() => Some(Failure::Unavailable(other.to_string())),
+        _ => None,
+    };
+    if let Some(failure) = failure {
+        with_scope(|scope| scope.failure = Some(failure));
+    }
+    error
+}
+
+/// Middleware that gives each request a [`RequestScope`] and answers what the store refused.
+///
+/// Wrap it *outside* actix-session's `SessionMiddleware` (actix-web runs the last `.wrap()`
+/// first), so that the scope covers both the load and the save:
+///
+/// ```
+/// # use actix_web::{App, middleware::from_fn, cookie::Key};
+/// # use actix_session::{SessionMiddleware, storage::CookieSessionStore};
+/// # let store = CookieSessionStore::default();
+/// let app = App::new()
+///     .wrap(SessionMiddleware::new(store, Key::generate()))
+///     .wrap(from_fn(actix_session_diesel::session_guard));
+/// ```
+///
+/// A request whose save was refused gets [`SessionConflict`] (409, `Retry-After: 0`): another
+/// request changed or deleted the session meanwhile, and a retry sees that change. One whose store
+/// was unreachable gets [`SessionStoreUnavailable`] (503, `Retry-After: 5`). Both are ordinary
+/// actix-web errors: an outer middleware may render its own page for them
+/// (`error.as_error::<SessionConflict>()`). Nothing of a refused request is saved.
+pub async fn session_guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let scope = RequestScope::new();
+    let result = scope.run(next.call(req)).await;
+    let failure = scope.state().failure.take();
+    match (result, failure) {
+        (Err(_), Some(Failure::Conflict)) => Err(SessionConflict.into()),
+        (Err(_), Some(Failure::Unavailable(cause))) => Err(SessionStoreUnavailable(cause).into()),
+        (result, _) => result.map(ServiceResponse::map_into_boxed_body),
+    }
+}
+
+/// The session changed or was deleted while this request ran, so its changes were not saved.
+/// Answered with 409 and `Retry-After: 0`.
+#[derive(Debug, thiserror::Error)]
+#[error("the session changed or was deleted while this request ran")]
+pub struct SessionConflict;
+
+impl ResponseError for SessionConflict {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::CONFLICT
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        plain_answer(
+            self.status_code(),
+            "0",
+            "Your session changed meanwhile: reload to retry.",
+        )
+    }
+}
+
+/// The session store could not be reached. Answered with 503 and `Retry-After: 5`.
+#[derive(Debug, thiserror::Error)]
+#[error("the session store is unavailable: {0}")]
+pub struct SessionStoreUnavailable(String);
+
+impl ResponseError for SessionStoreUnavailable {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        plain_answer(
+            self.status_code(),
+            "5",
+            "Sessions are unavailable: try again shortly.",
+        )
+    }
+}
+
+fn plain_answer(status: StatusCode, retry_after: &'static str, text: &'static str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::RETRY_AFTER, HeaderValue::from_static(retry_after)))
+        .content_type("text/plain; charset=utf-8")
+        .body(text)
+}

@@ -1,0 +1,228 @@
+//! `session_guard` in a real actix-web app with actix-session: what a request whose session
+//! changed or vanished under it gets, and what is kept.
+
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_session::{Session, SessionMiddleware};
+use actix_session_diesel::{DieselSessionStore, session_guard};
+use actix_web::cookie::{Cookie, Key};
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::test::{self, TestRequest};
+use actix_web::{App, HttpResponse, web};
+use tokio::sync::Notify;
+
+use crate::common::{ManualClock, sqlite_store};
+
+/// Lets a test hold one request between its load and its save.
+#[derive(Default)]
+struct Gate {
+    arrived: Notify,
+    proceed: Notify,
+}
+
+/// What a held request does once let through: each is a way a handler changes a session.
+async fn held(path: web::Path<String>, session: Session, gate: web::Data<Gate>) -> HttpResponse {
+    let visits: u32 = session.get("visits").unwrap().unwrap_or(0);
+    gate.arrived.notify_one();
+    gate.proceed.notified().await;
+    match path.as_str() {
+        "count" => session.insert("visits", visits + 1).unwrap(),
+        "clear-and-count" => {
+            session.clear();
+            session.insert("visits", visits + 1).unwrap();
+        }
+        "renew" => session.renew(),
+        "purge" => session.purge(),
+        other => panic!("no such action {other}"),
+    }
+    HttpResponse::Ok().finish()
+}
+
+async fn count(session: Session) -> HttpResponse {
+    let visits: u32 = session.get("visits").unwrap().unwrap_or(0) + 1;
+    session.insert("visits", visits).unwrap();
+    HttpResponse::Ok().body(visits.to_string())
+}
+
+async fn purge(session: Session) -> HttpResponse {
+    session.purge();
+    HttpResponse::Ok().finish()
+}
+
+async fn app(
+    store: DieselSessionStore,
+    gate: Arc<Gate>,
+) -> impl Service<Request, Response = ServiceResponse, Error = actix_web::Error> {
+    let key = Key::generate();
+    test::init_service(
+        App::new()
+            .app_data(web::Data::from(gate))
+            .wrap(
+                SessionMiddleware::builder(store, key)
+                    .cookie_secure(false)
+                    .build(),
+            )
+            .wrap(from_fn(session_guard))
+            .route("/count", web::get().to(count))
+            .route("/purge", web::post().to(purge))
+            .route("/held/{action}", web::post().to(held)),
+    )
+    .await
+}
+
+/// Sends `request` as actix-web's server would: an error becomes its response.
+async fn call(
+    app: &impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+    request: TestRequest,
+) -> HttpResponse {
+    match app.call(request.to_request()).await {
+        Ok(response) => response.into_parts().1,
+        Err(error) => error.error_response(),
+    }
+}
+
+fn session_cookie(response: &HttpResponse) -> Option<Cookie<'static>> {
+    response
+        .cookies()
+        .find(|c| c.name() == "id")
+        .map(Cookie::into_owned)
+}
+
+async fn visits(
+    app: &impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+    cookie: &Cookie<'static>,
+) -> String {
+    let response = call(app, TestRequest::get().uri("/count").cookie(cookie.clone())).await;
+    assert_eq!(response.status(), 200);
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+/// Holds `/held/{action}` after its load, lets `meanwhile` run to completion, then lets the held
+/// request finish; returns the held request's response.
+async fn interleave<S, F>(
+    app: &S,
+    gate: &Gate,
+    cookie: &Cookie<'static>,
+    action: &str,
+    meanwhile: F,
+) -> HttpResponse
+where
+    S: Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+    F: std::future::Future,
+{
+    let held = TestRequest::post()
+        .uri(&format!("/held/{action}"))
+        .cookie(cookie.clone());
+    let held = call(app, held);
+    let orchestration = async {
+        gate.arrived.notified().await;
+        meanwhile.await;
+        gate.proceed.notify_one();
+    };
+    let (response, ()) = futures_util::join!(held, orchestration);
+    response
+}
+
+async fn setup() -> (
+    impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
+    Arc<Gate>,
+    Cookie<'static>,
+    tempfile::TempDir,
+) {
+    let (store, dir) = sqlite_store(ManualClock::new()).await;
+    let gate = Arc::new(Gate::default());
+    let app = app(store, gate.clone()).await;
+    let first = call(&app, TestRequest::get().uri("/count")).await;
+    let cookie = session_cookie(&first).expect("a session cookie");
+    (app, gate, cookie, dir)
+}
+
+fn assert_conflict(response: &HttpResponse) {
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "0");
+}
+
+#[tokio::test]
+async fn an_update_on_a_stale_load_gets_409_and_the_other_change_is_kept() {
+    let (app, gate, cookie, _dir) = setup().await;
+    let meanwhile = async { assert_eq!(visits(&app, &cookie).await, "2") };
+    let held = interleave(&app, &gate, &cookie, "count", meanwhile).await;
+    assert_conflict(&held);
+    assert_eq!(
+        visits(&app, &cookie).await,
+        "3",
+        "the change made meanwhile is kept, once"
+    );
+}
+
+/// `Session::clear()` then an insert, on a stale load: still refused. (With the version inside
+/// the session data, `clear()` dropped it and the save overwrote without a check.)
+#[tokio::test]
+async fn clear_then_insert_on_a_stale_load_is_still_refused() {
+    let (app, gate, cookie, _dir) = setup().await;
+    let meanwhile = async { assert_eq!(visits(&app, &cookie).await, "2") };
+    let held = interleave(&app, &gate, &cookie, "clear-and-count", meanwhile).await;
+    assert_conflict(&held);
+    assert_eq!(visits(&app, &cookie).await, "3");
+}
+
+#[tokio::test]
+async fn renew_on_a_stale_load_is_refused_and_loses_nothing() {
+    let (app, gate, cookie, _dir) = setup().await;
+    let meanwhile = async { assert_eq!(visits(&app, &cookie).await, "2") };
+    let held = interleave(&app, &gate, &cookie, "renew", meanwhile).await;
+    assert_conflict(&held);
+    assert!(session_cookie(&held).is_none(), "no new session handed out");
+    assert_eq!(visits(&app, &cookie).await, "3");
+}
+
+/// A flush (logout) while another request of the session is in flight: the session stays gone,
+/// and the request in flight saves nothing under any key.
+#[tokio::test]
+async fn a_session_flushed_during_a_request_stays_flushed() {
+    let (app, gate, cookie, _dir) = setup().await;
+    let meanwhile = async {
+        let flush = TestRequest::post().uri("/purge").cookie(cookie.clone());
+        assert_eq!(call(&app, flush).await.status(), 200);
+    };
+    let held = interleave(&app, &gate, &cookie, "count", meanwhile).await;
+    assert_conflict(&held);
+    assert!(session_cookie(&held).is_none(), "no new session handed out");
+    assert_eq!(
+        visits(&app, &cookie).await,
+        "1",
+        "the old cookie starts afresh"
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_is_gone_gives_503_and_recovers() {
+    let clock = ManualClock::new();
+    let (store, dir) = sqlite_store(clock).await;
+    let app = app(store, Arc::default()).await;
+    let first = call(&app, TestRequest::get().uri("/count")).await;
+    let cookie = session_cookie(&first).unwrap();
+    let path = dir.path().join("sessions.sqlite3");
+    let rename = |from: &str, to: &str| {
+        use diesel::prelude::*;
+        let mut db = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
+            .execute(&mut db)
+            .unwrap();
+    };
+    rename("sessions", "away");
+    let response = call(
+        &app,
+        TestRequest::get().uri("/count").cookie(cookie.clone()),
+    )
+    .await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "5");
+    rename("away", "sessions");
+    assert_eq!(visits(&app, &cookie).await, "2", "recovered, nothing lost");
+}

@@ -1,0 +1,135 @@
+//! What only PostgreSQL does: instances sharing one database, and TLS as `sslmode` asks.
+
+use actix_session_diesel::{DatabaseUrl, DieselSessionStore, Error};
+use diesel_async::SimpleAsyncConnection as _;
+
+use crate::common::{postgres_schema, service_url};
+
+#[tokio::test]
+#[ignore = "needs TEST_DATABASE_URL"]
+async fn instances_starting_together_migrate_one_database_once() {
+    let schema = postgres_schema().await;
+    let url: DatabaseUrl = schema.url().parse().unwrap();
+    let starts = (0..8).map(|_| actix_session_diesel::migrate(&url));
+    let applied: Vec<_> = futures_util::future::join_all(starts).await;
+    let applied: Vec<_> = applied.into_iter().map(Result::unwrap).collect();
+    let migrated = applied
+        .iter()
+        .filter(|versions| !versions.is_empty())
+        .count();
+    assert_eq!(
+        migrated, 1,
+        "one start migrates, the others find nothing to do: {applied:?}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs TEST_DATABASE_URL"]
+async fn several_instances_purge_one_database_without_fighting() {
+    let schema = postgres_schema().await;
+    let store = || async {
+        DieselSessionStore::builder(schema.url().parse().unwrap())
+            .pool_size(2)
+            .build()
+            .await
+            .unwrap()
+    };
+    let (first, second) = (store().await, store().await);
+    schema
+        .admin()
+        .await
+        .batch_execute(
+            "INSERT INTO sessions SELECT 'expired' || n, '{}', TIMESTAMP '2000-01-01' \
+             FROM generate_series(1, 20000) AS n; \
+             INSERT INTO sessions VALUES ('live', '{}', TIMESTAMP '2999-01-01');",
+        )
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(first.purge_expired(), second.purge_expired());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a + b,
+        20_000,
+        "every expired row deleted exactly once ({a} + {b})"
+    );
+    assert_eq!(first.purge_expired().await.unwrap(), 0);
+}
+
+/// The TLS-only server's URL (`sslmode=verify-full`, host `localhost`, the script's root) with
+/// `host` and `sslmode` replaced.
+fn tls_url(host: &str, sslmode: &str, with_root: bool) -> DatabaseUrl {
+    let mut url = url::Url::parse(&service_url("TEST_DATABASE_TLS_URL")).unwrap();
+    let root = url
+        .query_pairs()
+        .find(|(key, _)| key == "sslrootcert")
+        .map(|(_, value)| value.into_owned());
+    url.set_host(Some(host)).unwrap();
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("sslmode", sslmode);
+    if let (true, Some(root)) = (with_root, root) {
+        url.query_pairs_mut().append_pair("sslrootcert", &root);
+    }
+    url.to_string().parse().unwrap()
+}
+
+async fn connect(url: DatabaseUrl) -> Result<DieselSessionStore, Error> {
+    DieselSessionStore::builder(url).pool_size(1).build().await
+}
+
+fn reason(result: Result<DieselSessionStore, Error>) -> String {
+    match result {
+        Ok(_) => panic!("connected"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs TEST_DATABASE_TLS_URL"]
+async fn tls_follows_sslmode() {
+    // Encrypted, certificate not checked: as libpq does for `require`.
+    connect(tls_url("127.0.0.1", "require", false))
+        .await
+        .unwrap();
+    // The certificate chains to the given root; `verify-ca` does not check the name.
+    connect(tls_url("127.0.0.1", "verify-ca", true))
+        .await
+        .unwrap();
+    connect(tls_url("localhost", "verify-full", true))
+        .await
+        .unwrap();
+
+    let wrong_name = reason(connect(tls_url("127.0.0.1", "verify-full", true)).await);
+    assert!(
+        wrong_name.contains("certificate not valid for name"),
+        "{wrong_name}"
+    );
+    let unknown_root = reason(connect(tls_url("localhost", "verify-full", false)).await);
+    assert!(unknown_root.contains("UnknownIssuer"), "{unknown_root}");
+    // The server takes TLS connections only: without TLS, it says no.
+    let plain = reason(connect(tls_url("localhost", "disable", false)).await);
+    assert!(plain.contains("no encryption"), "{plain}");
+}
+
+#[tokio::test]
+async fn a_bad_sslmode_or_root_file_is_a_clear_error() {
+    let bad_mode: DatabaseUrl = "postgres://app@127.0.0.1:1/x?sslmode=maybe"
+        .parse()
+        .unwrap();
+    let error = reason(connect(bad_mode).await);
+    assert!(error.contains("unknown sslmode maybe"), "{error}");
+    let missing_root: DatabaseUrl =
+        "postgres://app@127.0.0.1:1/x?sslmode=verify-full&sslrootcert=/nonexistent.pem"
+            .parse()
+            .unwrap();
+    let error = reason(connect(missing_root).await);
+    assert!(error.contains("sslrootcert /nonexistent.pem"), "{error}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_says_why_without_the_password() {
+    let url: DatabaseUrl = "postgres://app:hunter2@127.0.0.1:1/x".parse().unwrap();
+    let error = reason(connect(url).await);
+    assert!(error.contains("Connection refused"), "{error}");
+    assert!(!error.contains("hunter2"), "{error}");
+}
