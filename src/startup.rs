@@ -3,14 +3,8 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use actix_files::Files;
-use actix_session::SessionMiddleware;
-use actix_session::config::{
-    BrowserSession, CookieContentSecurity, PersistentSession, SessionLifecycle, TtlExtensionPolicy,
-};
-use actix_session::storage::SessionStore;
 use actix_session_diesel::PurgeHandle;
-use actix_web::cookie::{Key, SameSite, time::Duration};
+use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -18,17 +12,15 @@ use anyhow::{Context as _, bail};
 
 use crate::clock::Clock;
 use crate::config::{SessionSettings, Settings};
-use crate::middleware::SessionLocks;
-use crate::middleware::{self, with_sessions};
-use crate::routes::{self, cookie_counter, home, session_counter};
-use crate::session_backend::SessionBackend;
-use crate::state::{AppState, SessionPageSettings};
+use crate::routes;
+use crate::sessions::backend::SessionBackend;
+use crate::sessions::locks::SessionLocks;
+use crate::sessions::{SessionInfo, session_middleware};
 use crate::telemetry::{self, RequestIds};
-use crate::templates::Templates;
-use crate::typed_session::SESSION_COOKIE;
-
-/// Served from the source tree: CSS is edited more often than the binary is rebuilt.
-const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
+use crate::visits::Visits;
+use crate::visits::cookies::CookieAge;
+use crate::web::templates::Templates;
+use crate::web::{headers, limits};
 
 pub struct Application {
     address: SocketAddr,
@@ -56,43 +48,38 @@ impl Application {
             .map(|database| database.spawn_background_purge(settings.purge_interval));
         let session_settings = settings.session.clone();
         let key = signing_key(&session_settings);
-        let session_pages = SessionPageSettings {
+        // One `web::Data` per dependency: each handler asks for what it uses.
+        let templates = web::Data::new(Templates::load().context("templates do not parse")?);
+        let visits = web::Data::new(Visits {
+            clock,
+            period: settings.visit_period,
+        });
+        let cookie_age = web::Data::new(CookieAge(settings.cookie_age));
+        let session_info = web::Data::new(SessionInfo {
             backend: session_settings.session_backend,
             backend_label: store.label(),
             signing_key: key.clone(),
             save_every_request: session_settings.session_save_every_request,
             age: chrono::TimeDelta::seconds(session_settings.session_cookie_age.into()),
-        };
-        let state = web::Data::new(AppState {
-            templates: Templates::load().context("templates do not parse")?,
-            clock,
-            visit_period: settings.visit_period,
-            cookie_age: settings.cookie_age,
-            session: session_pages,
-            session_locks: SessionLocks::new(),
         });
+        let session_locks = web::Data::new(SessionLocks::new());
         let request_ids = Arc::new(RequestIds::new());
         let log_ids = request_ids.clone();
         let server = HttpServer::new(move || {
             let ids = log_ids.clone();
             let sessions = || session_middleware(store.clone(), &session_settings, key.clone());
             App::new()
-                .wrap(from_fn(middleware::request_limits))
-                .wrap(middleware::security_headers())
+                .wrap(from_fn(limits::request_limits))
+                .wrap(headers::security_headers())
                 .wrap(from_fn(move |req, next| {
                     telemetry::log_request(ids.clone(), req, next)
                 }))
-                .app_data(state.clone())
-                // The home page shows both counters, so it reads the session (never writes).
-                .service(with_sessions!(
-                    web::resource("/").route(web::get().to(home::home)),
-                    sessions()
-                ))
-                .service(home::hello)
-                .service(cookie_counter::scope())
-                .service(with_sessions!(session_counter::scope(), sessions()))
-                .service(Files::new("/static", STATIC_DIR))
-                .default_service(web::to(routes::not_found))
+                .app_data(templates.clone())
+                .app_data(visits.clone())
+                .app_data(cookie_age.clone())
+                .app_data(session_info.clone())
+                .app_data(session_locks.clone())
+                .configure(|cfg| routes::configure(cfg, sessions))
         })
         // `main` turns SIGINT and SIGTERM into a graceful stop; actix's own handler would
         // drop in-flight requests on Ctrl-C.
@@ -137,43 +124,6 @@ impl Application {
         }
         served
     }
-}
-
-/// actix-session configured as Django's session framework: cookie `sessionid`, HttpOnly,
-/// SameSite=Lax, Path=/, Secure only when asked, two-week age.
-fn session_middleware<S: SessionStore>(
-    store: S,
-    settings: &SessionSettings,
-    key: Key,
-) -> SessionMiddleware<S> {
-    let age = Duration::seconds(settings.session_cookie_age.into());
-    let extension = if settings.session_save_every_request {
-        TtlExtensionPolicy::OnEveryRequest
-    } else {
-        TtlExtensionPolicy::OnStateChanges
-    };
-    let lifecycle: SessionLifecycle = if settings.session_expire_at_browser_close {
-        BrowserSession::default()
-            .state_ttl(age)
-            .state_ttl_extension_policy(extension)
-            .into()
-    } else {
-        PersistentSession::default()
-            .session_ttl(age)
-            .session_ttl_extension_policy(extension)
-            .into()
-    };
-    SessionMiddleware::builder(store, key)
-        .cookie_name(SESSION_COOKIE.into())
-        .cookie_secure(settings.session_cookie_secure)
-        .cookie_http_only(true)
-        .cookie_same_site(SameSite::Lax)
-        .cookie_path("/".into())
-        // The cookie carries the key plus its signature: a forged key is refused before any
-        // database lookup, yet the key stays visible, as Django's is.
-        .cookie_content_security(CookieContentSecurity::Signed)
-        .session_lifecycle(lifecycle)
-        .build()
 }
 
 fn signing_key(settings: &SessionSettings) -> Key {

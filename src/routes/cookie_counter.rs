@@ -1,18 +1,22 @@
 //! The Rango counter on plain client cookies: the browser holds `visits` and `last_visit`, and can
 //! read or change them, which is the point this module demonstrates.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::cookie::Cookie;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header::{ContentType, LOCATION, VARY};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
-use chrono::{DateTime, Utc};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use super::{CookieCheck, Storage, format_time, shorten, visit_context};
-use crate::request_cookies::{CookieLookup, RequestCookies};
-use crate::state::AppState;
-use crate::templates::RenderError;
-use crate::visit_rule::VisitRecord;
+use crate::sessions::SessionInfo;
+use crate::views::inspector::sent_cookies;
+use crate::views::{CookieCheck, CounterPage, Storage};
+use crate::visits::Visits;
+use crate::visits::cookies::{
+    CookieAge, LAST_VISIT, TEST_COOKIE, VISITS, keeps_our_cookies, read_visit_record, removal,
+    test_cookie, test_cookie_came_back, visit_cookies,
+};
+use crate::web::request_cookies::RequestCookies;
+use crate::web::templates::{RenderError, Templates};
 
 /// `GET /cookie/`, `GET /cookie/about/` and `POST /cookie/reset`.
 pub fn scope() -> impl HttpServiceFactory {
@@ -24,50 +28,75 @@ pub fn scope() -> impl HttpServiceFactory {
         .service(reset)
 }
 
-pub const VISITS: &str = "visits";
-pub const LAST_VISIT: &str = "last_visit";
-pub const TEST_COOKIE: &str = "testcookie";
-const TEST_COOKIE_VALUE: &str = "worked";
+/// What the cookie pages need besides the request.
+struct CookiePages<'a> {
+    templates: &'a Templates,
+    visits: &'a Visits,
+    age: &'a CookieAge,
+    info: &'a SessionInfo,
+}
+
+impl CookiePages<'_> {
+    /// Counts the visit the cookies describe and renders `template` for it (with the about page's
+    /// `check`); the response sets the counter cookies afresh, plus the page's `extra` cookie.
+    fn respond(
+        &self,
+        cookies: &RequestCookies,
+        template: &str,
+        check: Option<CookieCheck>,
+        extra: Option<Cookie<'static>>,
+    ) -> Result<HttpResponse, RenderError> {
+        let record = self.visits.record(read_visit_record(cookies));
+        let sent = sent_cookies(cookies, self.info);
+        let mut page = CounterPage::new(Storage::Cookie, &record, self.visits.period, sent);
+        page.cookie_check = check;
+        let html = self.templates.render(template, &page)?;
+        let mut response = HttpResponse::Ok();
+        response.content_type(ContentType::html());
+        for cookie in visit_cookies(&record, self.age).into_iter().chain(extra) {
+            response.cookie(cookie);
+        }
+        Ok(response.body(html))
+    }
+}
 
 #[get("/")]
 pub async fn index(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    templates: web::Data<Templates>,
+    visits: web::Data<Visits>,
+    age: web::Data<CookieAge>,
+    info: web::Data<SessionInfo>,
 ) -> Result<HttpResponse, RenderError> {
+    let pages = CookiePages {
+        templates: &templates,
+        visits: &visits,
+        age: &age,
+        info: &info,
+    };
     let cookies = RequestCookies::from_request(&req);
-    let record = state.record_visit(read_visit_record(&cookies));
-    let html = state.templates.render(
-        "counter.html",
-        &visit_context(Storage::Cookie, &record, &cookies, &state),
-    )?;
-    let mut response = visit_response(&record, state.cookie_age);
-    // Once the browser sends back any cookie of ours, it has proved that it keeps them.
-    let proved = [VISITS, LAST_VISIT, TEST_COOKIE]
-        .iter()
-        .any(|name| cookies.contains(name));
-    if !proved {
-        response.cookie(site_cookie(TEST_COOKIE, TEST_COOKIE_VALUE.into()).finish());
-    }
-    Ok(response.body(html))
+    let first_time = (!keeps_our_cookies(&cookies)).then(test_cookie);
+    pages.respond(&cookies, "counter.html", None, first_time)
 }
 
 #[get("/about/")]
 pub async fn about(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    templates: web::Data<Templates>,
+    visits: web::Data<Visits>,
+    age: web::Data<CookieAge>,
+    info: web::Data<SessionInfo>,
 ) -> Result<HttpResponse, RenderError> {
+    let pages = CookiePages {
+        templates: &templates,
+        visits: &visits,
+        age: &age,
+        info: &info,
+    };
     let cookies = RequestCookies::from_request(&req);
-    let record = state.record_visit(read_visit_record(&cookies));
-    let came_back = cookies.lookup(TEST_COOKIE) == CookieLookup::Unique(TEST_COOKIE_VALUE);
-    let check = CookieCheck::judge(came_back, &cookies);
-    let mut context = visit_context(Storage::Cookie, &record, &cookies, &state);
-    context.insert("cookie_check", &check);
-    let html = state.templates.render("about.html", &context)?;
-    let mut response = visit_response(&record, state.cookie_age);
-    if check == CookieCheck::JustConfirmed {
-        response.cookie(removal(TEST_COOKIE));
-    }
-    Ok(response.body(html))
+    let check = CookieCheck::judge(test_cookie_came_back(&cookies), &cookies);
+    let confirmed = (check == CookieCheck::JustConfirmed).then(|| removal(TEST_COOKIE));
+    pages.respond(&cookies, "about.html", Some(check), confirmed)
 }
 
 /// "Forget me": expire every cookie this module sets.
@@ -79,130 +108,4 @@ pub async fn reset() -> HttpResponse {
         response.cookie(removal(name));
     }
     response.finish()
-}
-
-/// The previous visit as the cookies tell it, or `None` for a new visitor. Any value we did not
-/// write ourselves (not a count, not a time, sent twice) makes the visitor new again, with a warning.
-pub fn read_visit_record(cookies: &RequestCookies) -> Option<VisitRecord> {
-    let visits = cookies.lookup(VISITS);
-    let last_visit = cookies.lookup(LAST_VISIT);
-    if (visits, last_visit) == (CookieLookup::Missing, CookieLookup::Missing) {
-        return None;
-    }
-    let record = match (visits, last_visit) {
-        (CookieLookup::Unique(visits), CookieLookup::Unique(last_visit)) => {
-            parse_visits(visits).zip(parse_last_visit(last_visit))
-        }
-        _ => None,
-    }
-    .map(|(visits, last_visit)| VisitRecord { visits, last_visit });
-    if record.is_none() {
-        tracing::warn!(
-            visits = %for_log(visits),
-            last_visit = %for_log(last_visit),
-            "ignoring visit cookies that do not parse; counting as a new visitor"
-        );
-    }
-    record
-}
-
-/// A decimal count that fits: digits only, so `-3`, `+3`, `1e9` and the empty string are refused.
-fn parse_visits(text: &str) -> Option<u32> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-fn parse_last_visit(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|time| time.with_timezone(&Utc))
-}
-
-/// A 200 page response that (re)sets both counter cookies, refreshing their Max-Age.
-fn visit_response(record: &VisitRecord, cookie_age: u32) -> HttpResponseBuilder {
-    let mut response = HttpResponse::Ok();
-    response.content_type(ContentType::html());
-    let max_age = Duration::seconds(cookie_age.into());
-    for (name, value) in [
-        (VISITS, record.visits.to_string()),
-        (LAST_VISIT, format_time(record.last_visit)),
-    ] {
-        response.cookie(site_cookie(name, value).max_age(max_age).finish());
-    }
-    response
-}
-
-/// Our cookies are site-wide and not HttpOnly: the page is about the client seeing and editing them.
-fn site_cookie(name: &'static str, value: String) -> actix_web::cookie::CookieBuilder<'static> {
-    Cookie::build(name, value)
-        .path("/")
-        .same_site(SameSite::Lax)
-}
-
-fn removal(name: &'static str) -> Cookie<'static> {
-    let mut cookie = site_cookie(name, String::new()).finish();
-    cookie.make_removal();
-    cookie
-}
-
-/// A cookie as the warning shows it: at most a short prefix of a hostile value (it may be
-/// kilobytes long).
-fn for_log(lookup: CookieLookup<'_>) -> String {
-    match lookup {
-        CookieLookup::Missing => "(missing)".to_owned(),
-        CookieLookup::Duplicated => "(sent more than once)".to_owned(),
-        CookieLookup::Unique(value) => format!("{:?}", shorten(value, 40)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_decimal_counts_parse() {
-        assert_eq!(parse_visits("0"), Some(0));
-        assert_eq!(parse_visits("42"), Some(42));
-        assert_eq!(parse_visits("007"), Some(7));
-        for bad in [
-            "",
-            "abc",
-            "-3",
-            "+3",
-            "1e9",
-            " 4",
-            "99999999999999999999999",
-        ] {
-            assert_eq!(parse_visits(bad), None, "{bad:?}");
-        }
-        assert_eq!(parse_visits(&"9".repeat(8192)), None);
-    }
-
-    proptest::proptest! {
-        /// Whatever a client sends, parsing answers and never panics; what parses is a plain
-        /// decimal that round-trips.
-        #[test]
-        fn any_visits_text_parses_or_is_refused(text in "\\PC{0,40}|[0-9]{0,25}") {
-            if let Some(visits) = parse_visits(&text) {
-                proptest::prop_assert!(text.bytes().all(|b| b.is_ascii_digit()));
-                proptest::prop_assert_eq!(text.parse::<u128>().ok(), Some(u128::from(visits)));
-            }
-        }
-
-        #[test]
-        fn any_last_visit_text_parses_or_is_refused(text in "\\PC{0,40}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})") {
-            let _ = parse_last_visit(&text);
-        }
-    }
-
-    #[test]
-    fn last_visit_parses_rfc3339_in_any_offset() {
-        assert_eq!(
-            parse_last_visit("2026-01-01T02:00:00+02:00"),
-            Some("2026-01-01T00:00:00Z".parse().unwrap())
-        );
-        assert_eq!(parse_last_visit("2026-01-01 00:00:00.123456"), None);
-    }
 }

@@ -4,14 +4,16 @@
 use actix_web::http::header::{ContentType, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, Scope, get, post, web};
 
-use super::{CookieCheck, Storage, inspector, visit_context};
-use crate::request_cookies::RequestCookies;
-use crate::state::AppState;
-use crate::typed_session::TypedSession;
-use crate::visit_rule::VisitRecord;
+use crate::sessions::SessionInfo;
+use crate::views::inspector::{sent_cookies, stored_session};
+use crate::views::{CookieCheck, CounterPage, Storage};
+use crate::visits::session::TypedSession;
+use crate::visits::{VisitRecord, Visits};
+use crate::web::request_cookies::RequestCookies;
+use crate::web::templates::Templates;
 
 /// `GET /session/`, `GET /session/about/` and `POST /session/reset`, to be wrapped in the session
-/// stack (`middleware::with_sessions!`).
+/// stack (`sessions::with_sessions!`).
 pub fn scope() -> Scope {
     web::scope("/session")
         .service(index)
@@ -23,41 +25,53 @@ pub fn scope() -> Scope {
 pub async fn index(
     req: HttpRequest,
     session: TypedSession,
-    state: web::Data<AppState>,
+    templates: web::Data<Templates>,
+    visits: web::Data<Visits>,
+    info: web::Data<SessionInfo>,
 ) -> actix_web::Result<HttpResponse> {
     let arrived_with_data = !session.is_empty();
     if !arrived_with_data {
         session.set_test_cookie()?;
     }
-    let record = count_visit(&session, &state)?;
+    let record = count_visit(&session, &visits)?;
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
     let cookies = RequestCookies::from_request(&req);
-    let mut context = session_context(&cookies, &session, arrived_with_data, &record, &state);
-    context.insert("num_visits", &num_visits);
-    let html = state.templates.render("counter.html", &context)?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(html))
+    let mut page = session_page(
+        &cookies,
+        &session,
+        arrived_with_data,
+        &record,
+        &visits,
+        &info,
+    );
+    page.num_visits = Some(num_visits);
+    html(templates.render("counter.html", &page)?)
 }
 
 #[get("/about/")]
 pub async fn about(
     req: HttpRequest,
     session: TypedSession,
-    state: web::Data<AppState>,
+    templates: web::Data<Templates>,
+    visits: web::Data<Visits>,
+    info: web::Data<SessionInfo>,
 ) -> actix_web::Result<HttpResponse> {
     let arrived_with_data = !session.is_empty();
     let cookies = RequestCookies::from_request(&req);
     let check = CookieCheck::judge(session.take_test_cookie(), &cookies);
-    let record = count_visit(&session, &state)?;
-    let mut context = session_context(&cookies, &session, arrived_with_data, &record, &state);
-    context.insert("cookie_check", &check);
-    let html = state.templates.render("about.html", &context)?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(html))
+    let record = count_visit(&session, &visits)?;
+    let mut page = session_page(
+        &cookies,
+        &session,
+        arrived_with_data,
+        &record,
+        &visits,
+        &info,
+    );
+    page.cookie_check = Some(check);
+    html(templates.render("about.html", &page)?)
 }
 
 /// Django's `flush`: delete the stored session and expire the cookie.
@@ -69,28 +83,41 @@ pub async fn reset(session: TypedSession) -> HttpResponse {
         .finish()
 }
 
-/// The counter context, the inspector's view of the session, and the backend (whose page text
-/// differs: a signed cookie is readable). Called after the handler's changes, so the inspector
+fn html(body: String) -> actix_web::Result<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::html())
+        .body(body))
+}
+
+/// The counter page, the inspector's view of the session, and the backend (whose page text
+/// differs: a signed cookie is readable). Made after the handler's changes, so the inspector
 /// shows what the response stores.
-fn session_context(
+fn session_page(
     cookies: &RequestCookies,
     session: &TypedSession,
     arrived_with_data: bool,
     record: &VisitRecord,
-    state: &AppState,
-) -> tera::Context {
-    let mut context = visit_context(Storage::Session, record, cookies, state);
-    context.insert("backend", &state.session.backend);
-    let stored = inspector::stored_session(session, cookies, arrived_with_data, state);
-    context.insert("stored", &stored);
-    context
+    visits: &Visits,
+    info: &SessionInfo,
+) -> CounterPage {
+    let sent = sent_cookies(cookies, info);
+    let mut page = CounterPage::new(Storage::Session, record, visits.period, sent);
+    page.backend = Some(info.backend);
+    page.stored = Some(stored_session(
+        session,
+        cookies,
+        arrived_with_data,
+        info,
+        visits,
+    ));
+    page
 }
 
 /// Applies the rule to the session's record, writing only when it changed: a revisit within the
 /// period leaves the session untouched, so the store is not written.
-fn count_visit(session: &TypedSession, state: &AppState) -> actix_web::Result<VisitRecord> {
+fn count_visit(session: &TypedSession, visits: &Visits) -> actix_web::Result<VisitRecord> {
     let previous = session.visit_record();
-    let record = state.record_visit(previous);
+    let record = visits.record(previous);
     if previous != Some(record) {
         session.set_visit_record(&record)?;
     }

@@ -1,4 +1,5 @@
-//! Typed access to this site's session data: handlers never spell a session key.
+//! The session storage of the visit rule, and typed access to all of this site's session data:
+//! handlers never spell a session key.
 
 use std::future::{Ready, ready};
 
@@ -11,10 +12,7 @@ use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
-use crate::visit_rule::VisitRecord;
-
-/// Django's session cookie name.
-pub const SESSION_COOKIE: &str = "sessionid";
+use super::VisitRecord;
 
 pub struct TypedSession(Session);
 

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use actix_web::cookie::{Cookie, CookieJar, Key};
 use serde::Serialize;
 
-use crate::request_cookies::{CookieLookup, RequestCookies};
-use crate::routes::{format_time, shorten};
-use crate::state::AppState;
-use crate::typed_session::{SESSION_COOKIE, TypedSession};
+use super::{format_time, shorten};
+use crate::sessions::{SESSION_COOKIE, SessionInfo};
+use crate::visits::Visits;
+use crate::visits::session::TypedSession;
+use crate::web::request_cookies::{CookieLookup, RequestCookies};
 
 /// Longer values are cut: a signed session cookie or a hostile value can be kilobytes long.
 const SHOWN_VALUE_CHARS: usize = 60;
@@ -25,11 +26,11 @@ pub struct SentCookie {
 
 /// Every cookie of the request, in the order sent. Tera escapes them when rendering. A session
 /// cookie that carries a key is cut like the key: past its signature the value *is* the key.
-pub fn sent_cookies(cookies: &RequestCookies, state: &AppState) -> Vec<SentCookie> {
+pub fn sent_cookies(cookies: &RequestCookies, session: &SessionInfo) -> Vec<SentCookie> {
     cookies
         .iter()
         .map(|(name, value)| {
-            let carries_key = name == SESSION_COOKIE && !state.session.in_cookie();
+            let carries_key = name == SESSION_COOKIE && !session.in_cookie();
             let shown = if carries_key {
                 SHOWN_KEY_CHARS
             } else {
@@ -61,20 +62,21 @@ pub fn stored_session(
     session: &TypedSession,
     cookies: &RequestCookies,
     arrived_with_data: bool,
-    state: &AppState,
+    info: &SessionInfo,
+    visits: &Visits,
 ) -> ServerSideView {
-    let in_cookie = state.session.in_cookie();
+    let in_cookie = info.in_cookie();
     let key_prefix = (arrived_with_data && !in_cookie)
-        .then(|| presented_key(cookies, &state.session.signing_key))
+        .then(|| presented_key(cookies, &info.signing_key))
         .flatten()
         .map(|key| shorten(&key, SHOWN_KEY_CHARS));
-    let written = session.is_changed() || state.session.save_every_request;
+    let written = session.is_changed() || info.save_every_request;
     ServerSideView {
-        backend: state.session.backend_label.clone(),
+        backend: info.backend_label.clone(),
         key_prefix,
         in_cookie,
         data: pretty_json(&session.entries()),
-        expires: written.then(|| format_time(state.clock.now() + state.session.age)),
+        expires: written.then(|| format_time(visits.now() + info.age)),
     }
 }
 

@@ -3,18 +3,19 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
 use tera::{Context, Tera};
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("home.html", include_str!("../templates/home.html")),
-    ("counter.html", include_str!("../templates/counter.html")),
-    ("about.html", include_str!("../templates/about.html")),
-    ("error.html", include_str!("../templates/error.html")),
-    ("hello.html", include_str!("../templates/hello.html")),
+    ("base.html", include_str!("../../templates/base.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("counter.html", include_str!("../../templates/counter.html")),
+    ("about.html", include_str!("../../templates/about.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("hello.html", include_str!("../../templates/hello.html")),
     (
         "inspector.html",
-        include_str!("../templates/inspector.html"),
+        include_str!("../../templates/inspector.html"),
     ),
 ];
 
@@ -40,8 +41,13 @@ impl Templates {
         Ok(Self(tera))
     }
 
-    pub fn render(&self, name: &str, context: &Context) -> Result<String, RenderError> {
-        self.0.render(name, context).map_err(|error| {
+    /// Renders template `name` from a page's typed context.
+    pub fn render(&self, name: &str, page: &impl Serialize) -> Result<String, RenderError> {
+        let context = Context::from_serialize(page).map_err(|error| {
+            tracing::error!(template = name, error = ?error, "page context does not serialise");
+            RenderError
+        })?;
+        self.0.render(name, &context).map_err(|error| {
             tracing::error!(template = name, error = ?error, "template failed to render");
             RenderError
         })
@@ -52,9 +58,9 @@ impl Templates {
         &self,
         status: StatusCode,
         name: &str,
-        context: &Context,
+        page: &impl Serialize,
     ) -> Result<HttpResponse, RenderError> {
-        let html = self.render(name, context)?;
+        let html = self.render(name, page)?;
         Ok(HttpResponse::build(status)
             .content_type(ContentType::html())
             .body(html))

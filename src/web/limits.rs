@@ -1,0 +1,68 @@
+//! Requests too large for this site are refused before any handler or store sees them.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+
+use super::error_page::error_page;
+use super::templates::Templates;
+
+/// Larger `Cookie` headers are refused, as nginx's default 8 KiB header line does: browsers never
+/// send one (4 KiB per cookie), so it is a mistake or an attack.
+pub const MAX_COOKIE_HEADER_BYTES: usize = 8 * 1024;
+/// RFC 6265 asks browsers to keep at least 50 cookies per domain; Chrome keeps 180.
+pub const MAX_COOKIES: usize = 100;
+/// Our forms post nothing but an empty body.
+pub const MAX_BODY_BYTES: u64 = 1024;
+
+/// Refuses oversized cookies (431) and bodies (413) before any handler or store sees them.
+pub async fn request_limits(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let cookie_headers = req.headers().get_all(header::COOKIE);
+    let (bytes, cookies) = cookie_headers.fold((0, 0), |(bytes, cookies), value| {
+        let pairs = value.as_bytes().split(|&b| b == b';').count();
+        (bytes + value.len(), cookies + pairs)
+    });
+    let rejection = if bytes > MAX_COOKIE_HEADER_BYTES || cookies > MAX_COOKIES {
+        Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Too many cookies",
+            "Your browser sent more cookies than this site accepts. Clear this site's cookies and try again.",
+        ))
+    } else if content_length(&req).is_some_and(|length| length > MAX_BODY_BYTES) {
+        Some((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            "This site's forms send nothing but a click.",
+        ))
+    } else {
+        None
+    };
+    match rejection {
+        Some((status, title, message)) => {
+            tracing::warn!(cookie_bytes = bytes, cookies, %status, "refused an oversized request");
+            let response = error_page(
+                req.app_data::<web::Data<Templates>>(),
+                status,
+                title,
+                message,
+            );
+            Ok(req.into_response(response))
+        }
+        None => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
+}
+
+fn content_length(req: &ServiceRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,8 @@
+//! Web plumbing shared by every page: request limits, security headers, the error page, templates,
+//! and the cookies a request carried.
+
+pub mod error_page;
+pub mod headers;
+pub mod limits;
+pub mod request_cookies;
+pub mod templates;
