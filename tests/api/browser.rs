@@ -9,7 +9,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_on_real_time};
+use crate::helpers::{TestApp, eventually, spawn_app, spawn_app_on_real_time};
 use crate::services::webdriver_url;
 
 /// A headless Chromium with a profile of its own, closed when dropped.
@@ -72,13 +72,12 @@ impl Browser {
 
     /// Waits (up to 5 s) until the element's text is `expected`, as after a reload.
     async fn wait_for_text(&self, id: &str, expected: &str) {
-        for _ in 0..50 {
-            if let Ok(element) = self.client.find(Locator::Id(id)).await
-                && element.text().await.is_ok_and(|text| text == expected)
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let reads_expected = async || match self.client.find(Locator::Id(id)).await {
+            Ok(element) => element.text().await.is_ok_and(|text| text == expected),
+            Err(_) => false,
+        };
+        if eventually(reads_expected).await {
+            return;
         }
         panic!(
             "#{id} never read {expected:?}, but {:?}",

@@ -6,12 +6,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
-use crate::helpers::{ServerProcess, session_cookie_pair, text_of};
-
-fn shown_count(html: &str) -> u32 {
-    let text = text_of(html, r#"id="num-visits">"#);
-    text.split_whitespace().nth(5).unwrap().parse().unwrap()
-}
+use crate::helpers::{ServerProcess, session_cookie_pair, views_shown};
 
 /// Visitors hammer `/session/` until `stop`; returns, per visitor, the highest count shown in a 200.
 async fn load(
@@ -28,7 +23,7 @@ async fn load(
             while let Ok(response) = client.get(&url).header("cookie", &cookie).send().await {
                 match response.status().as_u16() {
                     200 => match response.text().await {
-                        Ok(html) => shown = shown.max(shown_count(&html)),
+                        Ok(html) => shown = shown.max(views_shown(&html)),
                         Err(_) => break, // cut off mid-body: not shown
                     },
                     status => panic!("status {status} under load"),
@@ -67,7 +62,7 @@ async fn assert_nothing_shown_was_lost(url: &str, shown: &HashMap<String, u32>) 
             .send()
             .await
             .unwrap();
-        let now = shown_count(&response.text().await.unwrap());
+        let now = views_shown(&response.text().await.unwrap());
         assert!(now > *count, "shown {count} before the crash, {now} after");
     }
 }

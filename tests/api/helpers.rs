@@ -241,6 +241,20 @@ pub fn visit_count(html: &str) -> u32 {
         .unwrap_or_else(|_| panic!("no visit count in the page:\n{html}"))
 }
 
+/// MDN's "You have visited this page N times." on a session page, as N (its wording, singular
+/// and plural, checked on the way).
+pub fn views_shown(html: &str) -> u32 {
+    let text = text_of(html, r#"id="num-visits">"#);
+    let count = text
+        .strip_prefix("You have visited this page ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no view count in {text:?}"));
+    let unit = if count == 1 { "time" } else { "times" };
+    assert_eq!(text, format!("You have visited this page {count} {unit}."));
+    count
+}
+
 /// The text right after `marker` up to the next tag.
 pub fn text_of<'a>(html: &'a str, marker: &str) -> &'a str {
     let start = html
@@ -304,12 +318,25 @@ pub fn session_cookie_pair(response: &reqwest::Response) -> String {
     header.split(';').next().unwrap().to_owned()
 }
 
-/// The session key inside a signed `sessionid` value: what the server stores it under.
+/// The value inside a signed `sessionid` pair: the session key the server stores it under, or
+/// with the signed-cookie backend the session itself, as JSON.
 pub fn session_key_of(pair: &str) -> String {
     let value = pair.strip_prefix("sessionid=").unwrap();
     let decoded = cookie::Cookie::parse_encoded(format!("x={value}")).unwrap();
     // A signed cookie value is the base64 HMAC (44 characters) followed by the value.
     decoded.value()[44..].to_owned()
+}
+
+/// Asks `ready` every 25 ms, for up to 5 s, until it says yes; false if it never did. For what a
+/// test waits on: a server to answer, a page to change.
+pub async fn eventually(mut ready: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if ready().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    false
 }
 
 /// The site's binary as a process of its own (so that it can be signalled or killed), with its
@@ -355,11 +382,9 @@ impl ServerProcess {
             url: format!("http://127.0.0.1:{port}"),
             stderr,
         };
-        for _ in 0..200 {
-            if reqwest::get(format!("{}/hello/", server.url)).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        let hello = format!("{}/hello/", server.url);
+        if eventually(async || reqwest::get(&hello).await.is_ok()).await {
+            return server;
         }
         panic!("the server did not start: {:#?}", server.stderr());
     }
