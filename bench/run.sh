@@ -397,7 +397,7 @@ run_purge() {
   # The background purge rests between batches, so it takes longer than clearsessions: watch a
   # fixed window of it.
   window=${BENCH_PURGE_WINDOW:-30}
-  BENCH_RUST_LOG=warn,cookies_vs_sessions::session_store::purge=info \
+  BENCH_RUST_LOG=warn,actix_session_diesel::purge=info \
     start_ours purge --database-url "sqlite://$db" --purge-interval "${interval}s"
   local t0 until_purge launched=$launch_time
   t0=$(now)
