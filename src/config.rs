@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use actix_web::cookie::Key;
 use chrono::TimeDelta;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::telemetry::LogFormat;
 use actix_session_diesel::DatabaseUrl;
@@ -62,7 +63,7 @@ pub struct Settings {
     pub visit_period: TimeDelta,
 
     /// Max-Age of the `visits` and `last_visit` cookies, in seconds (two weeks, as Django's default).
-    #[arg(long, env = "COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS)]
+    #[arg(long, env = "COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS, value_parser = clap::value_parser!(u32).range(1..))]
     pub cookie_age: u32,
 
     #[command(flatten)]
@@ -72,7 +73,7 @@ pub struct Settings {
     pub session: SessionSettings,
 
     /// How often the server deletes expired sessions in the background (`1h`, `10m`).
-    #[arg(long, env = "PURGE_INTERVAL", default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, env = "PURGE_INTERVAL", default_value = "1h", value_parser = parse_interval)]
     pub purge_interval: Duration,
 }
 
@@ -117,20 +118,20 @@ pub struct SessionSettings {
     pub redis_key_prefix: String,
 
     /// Lifetime of a session and of its `sessionid` cookie, in seconds (two weeks).
-    #[arg(long, env = "SESSION_COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS)]
+    #[arg(long, env = "SESSION_COOKIE_AGE", default_value_t = TWO_WEEKS_IN_SECONDS, value_parser = clap::value_parser!(u32).range(1..))]
     pub session_cookie_age: u32,
 
     /// Send `sessionid` over HTTPS only. Off by default so that http://127.0.0.1 works.
-    #[arg(long, env = "SESSION_COOKIE_SECURE")]
+    #[arg(long, env = "SESSION_COOKIE_SECURE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub session_cookie_secure: bool,
 
     /// Make `sessionid` a browser-session cookie (no Max-Age); the server still expires the data
     /// after the session cookie age.
-    #[arg(long, env = "SESSION_EXPIRE_AT_BROWSER_CLOSE")]
+    #[arg(long, env = "SESSION_EXPIRE_AT_BROWSER_CLOSE", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub session_expire_at_browser_close: bool,
 
     /// Refresh the session's expiry (and cookie) on every request, not only when it changes.
-    #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST")]
+    #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub session_save_every_request: bool,
 
     /// Signs the session cookie: 64 bytes or more. Without it a random key is made at start, and
@@ -171,9 +172,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     })
 }
 
+/// The longest visit period: a century is already longer than any cookie lives, and dates stay in
+/// the years every browser and parser handles.
+const LONGEST_PERIOD: TimeDelta = TimeDelta::days(36_525);
+
 pub fn parse_period(text: &str) -> Result<TimeDelta, String> {
-    let period = parse_duration(text)?;
-    TimeDelta::from_std(period).map_err(|_| format!("`{text}` is too long a period"))
+    let period = TimeDelta::from_std(parse_duration(text)?).unwrap_or(TimeDelta::MAX);
+    if period > LONGEST_PERIOD {
+        return Err(format!("`{text}` is too long a period: at most 100 years"));
+    }
+    Ok(period)
+}
+
+/// A purge interval: any duration but zero, which would purge without pause.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!("`{text}` is no interval: use at least 1s")),
+        interval => Ok(interval),
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +253,19 @@ mod tests {
             format(&["migrate", "--log-format", "json"]),
             LogFormat::Json
         );
+    }
+
+    #[test]
+    fn nonsense_settings_are_refused_with_a_reason() {
+        let refused = |args: &[&str]| {
+            let args = std::iter::once("cookies-vs-sessions").chain(args.iter().copied());
+            Cli::try_parse_from(args).unwrap_err().to_string()
+        };
+        assert!(refused(&["--purge-interval", "0s"]).contains("use at least 1s"));
+        assert!(refused(&["--session-cookie-age", "0"]).contains("--session-cookie-age"));
+        assert!(refused(&["--cookie-age", "0"]).contains("--cookie-age"));
+        assert!(refused(&["--visit-period", "1000years"]).contains("at most 100 years"));
+        assert!(parse_period("100years").is_ok());
     }
 
     #[test]

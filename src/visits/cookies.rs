@@ -50,10 +50,14 @@ fn parse_visits(text: &str) -> Option<u32> {
     text.parse().ok()
 }
 
+/// An RFC 3339 time in any offset, kept only if its UTC form is one this site can write back:
+/// "0000-01-01T00:00:00+01:00" is in the year -1 in UTC, which RFC 3339 cannot spell.
 fn parse_last_visit(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::Datelike as _;
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|time| time.with_timezone(&Utc))
+        .filter(|time| (1..=9999).contains(&time.year()))
 }
 
 /// Both counter cookies for `record`, each with a fresh Max-Age.
@@ -141,9 +145,33 @@ mod tests {
             }
         }
 
+        /// A `last_visit` that parses is one the site can write back and read again.
         #[test]
         fn any_last_visit_text_parses_or_is_refused(text in "\\PC{0,40}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})") {
-            let _ = parse_last_visit(&text);
+            if let Some(time) = parse_last_visit(&text) {
+                proptest::prop_assert_eq!(parse_last_visit(&format_time(time)), Some(time));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever record the rule writes, with any period the settings allow and any
+        /// `last_visit` a client can send, the next request reads it back unchanged.
+        #[test]
+        fn every_written_record_reads_back(
+            last in -62_135_596_800i64..253_402_300_799, // 0001-01-01 to 9999-12-31
+            visits in proptest::prelude::any::<u32>(),
+            period_days in 0i64..=36_525,
+        ) {
+            let now: DateTime<Utc> = "2026-03-01T09:30:00Z".parse().unwrap();
+            let previous = VisitRecord {
+                visits,
+                last_visit: DateTime::from_timestamp(last, 0).unwrap(),
+            };
+            let period = chrono::TimeDelta::days(period_days);
+            let record = crate::visits::rule::record_visit(Some(previous), now, period);
+            let written = format_time(record.last_visit);
+            proptest::prop_assert_eq!(parse_last_visit(&written), Some(record.last_visit));
         }
     }
 
@@ -154,5 +182,7 @@ mod tests {
             Some("2026-01-01T00:00:00Z".parse().unwrap())
         );
         assert_eq!(parse_last_visit("2026-01-01 00:00:00.123456"), None);
+        // The year -1 in UTC: it would be written back as a time RFC 3339 cannot spell.
+        assert_eq!(parse_last_visit("0000-01-01T00:00:00+01:00"), None);
     }
 }

@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use diesel::prelude::*;
 
-use crate::helpers::{ServerProcess, spawn_app_on_real_time, views_shown};
+use crate::helpers::{ServerProcess, set_cookie, spawn_app_on_real_time, views_shown};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
@@ -275,4 +275,36 @@ async fn json_logs_are_one_object_per_line() {
     assert_eq!(request["level"], "INFO");
     let message = request["fields"]["message"].as_str().unwrap();
     assert!(message.starts_with("GET /hello/ 200 "), "{message}");
+}
+
+/// `SESSION_COOKIE_SECURE=yes` (or `1`, `on`, `true`) turns the switch on, as the README says.
+#[tokio::test]
+async fn switches_in_the_environment_take_yes_on_and_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
+    for (value, secure) in [
+        ("yes", true),
+        ("on", true),
+        ("1", true),
+        ("off", false),
+        ("0", false),
+    ] {
+        let env = [("SESSION_COOKIE_SECURE", value)];
+        let server = ServerProcess::start_with_env(&["--database-url", &url], &env).await;
+        let response = reqwest::get(format!("{}/session/", server.url))
+            .await
+            .unwrap();
+        let cookie = set_cookie(&response, "sessionid").unwrap();
+        assert_eq!(
+            cookie.secure().unwrap_or(false),
+            secure,
+            "SESSION_COOKIE_SECURE={value}"
+        );
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
+        .env("SESSION_COOKIE_SECURE", "maybe")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("maybe"), "{}", stderr(&output));
 }

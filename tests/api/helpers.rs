@@ -357,6 +357,11 @@ impl ServerProcess {
     /// Starts the binary on a free port with the test secret and these arguments, and waits
     /// until it answers.
     pub async fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[]).await
+    }
+
+    /// The same, with these environment variables set.
+    pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         use std::io::BufRead as _;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
@@ -367,6 +372,7 @@ impl ServerProcess {
             .args(["--secret-key", TEST_SECRET])
             .args(args)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
