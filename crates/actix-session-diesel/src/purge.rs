@@ -88,12 +88,14 @@ impl DieselSessionStore {
         self.purge_expired_at(self.purge.pace, None).await
     }
 
-    /// Purges on every tick of `every`, in a task of its own, until the handle is stopped or
-    /// dropped. Failures are logged and retried at the next tick. Needs a tokio runtime (actix-web
-    /// runs on one).
+    /// Purges at once, then on every tick of `every` (at least a second), in a task of its own,
+    /// until the handle is stopped or dropped. Failures are logged and retried at the next tick.
+    /// Needs a tokio runtime (actix-web runs on one).
     pub fn spawn_background_purge(&self, every: Duration) -> PurgeHandle {
         let (stop, mut stopped) = watch::channel(false);
         let store = self.clone();
+        // A zero period would make tokio's interval panic, and the task with it.
+        let every = every.max(Duration::from_secs(1));
         let task = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

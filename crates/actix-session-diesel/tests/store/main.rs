@@ -8,4 +8,5 @@ mod backends;
 mod common;
 mod guard;
 mod postgres;
+mod purge;
 mod suite;
