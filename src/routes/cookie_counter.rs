@@ -5,7 +5,7 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header::{ContentType, LOCATION, VARY};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, route, web};
 
 use crate::sessions::SessionInfo;
 use crate::views::inspector::sent_cookies;
@@ -25,7 +25,11 @@ pub fn scope() -> impl HttpServiceFactory {
         .wrap(DefaultHeaders::new().add((VARY, "Cookie")))
         .service(index)
         .service(about)
-        .service(reset)
+        .service(
+            web::resource("/reset")
+                .route(web::post().to(reset))
+                .default_service(web::to(super::post_only)),
+        )
 }
 
 /// What the cookie pages need besides the request.
@@ -60,7 +64,7 @@ impl CookiePages<'_> {
     }
 }
 
-#[get("/")]
+#[route("/", method = "GET", method = "HEAD")]
 pub async fn index(
     req: HttpRequest,
     templates: web::Data<Templates>,
@@ -79,7 +83,7 @@ pub async fn index(
     pages.respond(&cookies, "counter.html", None, first_time)
 }
 
-#[get("/about/")]
+#[route("/about/", method = "GET", method = "HEAD")]
 pub async fn about(
     req: HttpRequest,
     templates: web::Data<Templates>,
@@ -100,7 +104,6 @@ pub async fn about(
 }
 
 /// "Forget me": expire every cookie this module sets.
-#[post("/reset")]
 pub async fn reset() -> HttpResponse {
     let mut response = HttpResponse::SeeOther();
     response.insert_header((LOCATION, "/cookie/"));

@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, route, web};
 
 use crate::sessions::SessionInfo;
 use crate::views::{EmptyPage, HomePage};
@@ -27,7 +27,7 @@ pub async fn home(
 
 /// A stateless page through the same base template: the benchmark's ceiling, like the Django
 /// peer's `/hello/`.
-#[get("/hello/")]
+#[route("/hello/", method = "GET", method = "HEAD")]
 pub async fn hello(templates: web::Data<Templates>) -> Result<HttpResponse, RenderError> {
     templates.page(StatusCode::OK, "hello.html", &EmptyPage {})
 }

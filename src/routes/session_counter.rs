@@ -2,7 +2,7 @@
 //! browser holds only `sessionid`. Also MDN LocalLibrary's `num_visits`.
 
 use actix_web::http::header::{ContentType, LOCATION};
-use actix_web::{HttpRequest, HttpResponse, Scope, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, Scope, route, web};
 
 use crate::sessions::SessionInfo;
 use crate::views::inspector::{sent_cookies, stored_session};
@@ -18,10 +18,14 @@ pub fn scope() -> Scope {
     web::scope("/session")
         .service(index)
         .service(about)
-        .service(reset)
+        .service(
+            web::resource("/reset")
+                .route(web::post().to(reset))
+                .default_service(web::to(super::post_only)),
+        )
 }
 
-#[get("/")]
+#[route("/", method = "GET", method = "HEAD")]
 pub async fn index(
     req: HttpRequest,
     session: TypedSession,
@@ -50,7 +54,7 @@ pub async fn index(
     html(templates.render("counter.html", &page)?)
 }
 
-#[get("/about/")]
+#[route("/about/", method = "GET", method = "HEAD")]
 pub async fn about(
     req: HttpRequest,
     session: TypedSession,
@@ -75,7 +79,6 @@ pub async fn about(
 }
 
 /// Django's `flush`: delete the stored session and expire the cookie.
-#[post("/reset")]
 pub async fn reset(session: TypedSession) -> HttpResponse {
     session.flush();
     HttpResponse::SeeOther()

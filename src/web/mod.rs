@@ -4,5 +4,6 @@
 pub mod error_page;
 pub mod headers;
 pub mod limits;
+pub mod origin;
 pub mod request_cookies;
 pub mod templates;

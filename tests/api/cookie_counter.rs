@@ -170,7 +170,7 @@ async fn reset_expires_every_counter_cookie_and_redirects() {
     assert_eq!(browser.visits("/cookie/").await, 1, "a new visitor again");
     assert_eq!(
         app.get("/cookie/reset").await.status(),
-        404,
+        405,
         "reset is POST only"
     );
 }

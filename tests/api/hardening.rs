@@ -87,15 +87,6 @@ async fn a_large_body_to_reset_is_refused_with_413() {
     still_serves(&app).await;
 }
 
-#[tokio::test]
-async fn state_changing_routes_accept_post_only() {
-    let app = spawn_app().await;
-    for path in ["/cookie/reset", "/session/reset"] {
-        let response = app.get(path).await;
-        assert_eq!(response.status(), 404, "{path}");
-    }
-}
-
 fn rename_sessions_table(app: &TestApp, from: &str, to: &str) {
     diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
         .execute(&mut app.sqlite())
@@ -185,4 +176,89 @@ async fn the_hostile_cookie_corpus_never_breaks_a_page() {
             assert!(status == 200, "{path} with {header:?}: {status}");
         }
     }
+}
+
+/// A page on another port of the same host is the same *site*, so `SameSite=Lax` sends
+/// `sessionid` with its POST: the origin check is what stops it flushing the visitor's session.
+#[tokio::test]
+async fn a_cross_origin_post_is_refused_and_flushes_nothing() {
+    let app = spawn_app().await;
+    let cookie = session_cookie_pair(&app.get("/session/").await);
+    let post = |origin: Option<&str>, fetch_site: Option<&str>| {
+        let mut request = app
+            .raw
+            .post(app.url("/session/reset"))
+            .header("cookie", &cookie);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+    let evil_port = format!("http://127.0.0.1:{}", app.port + 1);
+    for (origin, site) in [
+        (Some(evil_port.as_str()), None),
+        (Some("null"), None),
+        (Some(app.address.as_str()), Some("same-site")),
+        (None, Some("cross-site")),
+    ] {
+        let response = post(origin, site).await.unwrap();
+        assert_eq!(response.status(), 403, "{origin:?} {site:?}");
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
+    }
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
+    assert_eq!(views_shown(&html), 2, "the session was not flushed");
+    // The site's own form, as a browser sends it, still works.
+    let own = post(Some(app.address.as_str()), Some("same-origin"))
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 303);
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
+    assert_eq!(views_shown(&html), 1, "flushed by its own form");
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let app = spawn_app().await;
+    for path in [
+        "/",
+        "/hello/",
+        "/cookie/",
+        "/cookie/about/",
+        "/session/",
+        "/session/about/",
+    ] {
+        let response = app.raw.head(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.text().await.unwrap().is_empty(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_form_target_asked_with_get_answers_405_with_allow() {
+    let app = spawn_app().await;
+    for path in ["/cookie/reset", "/session/reset"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 405, "{path}");
+        assert_eq!(response.headers()["allow"], "POST", "{path}");
+    }
+}
+
+/// As Django's `APPEND_SLASH`: an address missing its final slash is redirected to the page.
+#[tokio::test]
+async fn a_page_address_without_its_slash_redirects_to_the_page() {
+    let app = spawn_app().await;
+    for (path, location) in [
+        ("/cookie", "/cookie/"),
+        ("/session/about", "/session/about/"),
+        ("/hello?x=1", "/hello/?x=1"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 301, "{path}");
+        assert_eq!(response.headers()["location"], location, "{path}");
+    }
+    assert_eq!(app.get("/nope").await.status(), 404);
+    assert_eq!(app.get("/cookie/reset/x").await.status(), 404);
 }

@@ -155,7 +155,7 @@ async fn reset_flushes_the_stored_session_and_expires_the_cookie() {
     assert_eq!(views_shown(&replay.text().await.unwrap()), 1);
     assert_eq!(
         app.get("/session/reset").await.status(),
-        404,
+        405,
         "reset is POST only"
     );
 }
