@@ -1,7 +1,7 @@
 //! Requests too large for this site are refused before any handler or store sees them.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::Next;
@@ -20,7 +20,7 @@ pub const MAX_BODY_BYTES: u64 = 1024;
 
 /// Refuses oversized cookies (431) and bodies (413) before any handler or store sees them.
 pub async fn request_limits(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let cookie_headers = req.headers().get_all(header::COOKIE);
@@ -34,7 +34,9 @@ pub async fn request_limits(
             "Too many cookies",
             "Your browser sent more cookies than this site accepts. Clear this site's cookies and try again.",
         ))
-    } else if content_length(&req).is_some_and(|length| length > MAX_BODY_BYTES) {
+    } else if content_length(&req).is_some_and(|length| length > MAX_BODY_BYTES)
+        || !chunked_body_fits(&mut req).await
+    {
         Some((
             StatusCode::PAYLOAD_TOO_LARGE,
             "Request too large",
@@ -56,6 +58,28 @@ pub async fn request_limits(
         }
         None => Ok(next.call(req).await?.map_into_boxed_body()),
     }
+}
+
+/// A chunked body announces no length, so it is read here, up to the limit, and handed on as
+/// read; false when it is longer (or breaks off).
+async fn chunked_body_fits(req: &mut ServiceRequest) -> bool {
+    use actix_web::HttpMessage as _;
+    use futures_util::StreamExt as _;
+    if !req.headers().contains_key(header::TRANSFER_ENCODING) {
+        return true;
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) if body.len() + chunk.len() <= MAX_BODY_BYTES as usize => {
+                body.extend_from_slice(&chunk)
+            }
+            _ => return false,
+        }
+    }
+    req.set_payload(Payload::from(body.freeze()));
+    true
 }
 
 fn content_length(req: &ServiceRequest) -> Option<u64> {

@@ -87,6 +87,43 @@ async fn a_large_body_to_reset_is_refused_with_413() {
     still_serves(&app).await;
 }
 
+/// A chunked body announces no length: it is counted as it arrives.
+#[tokio::test]
+async fn a_large_chunked_body_is_refused_with_413() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = spawn_app().await;
+    let post = async |chunks: usize| {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+            .await
+            .unwrap();
+        let head = "POST /cookie/reset HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                    Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes()).await;
+        let chunk = format!("400\r\n{}\r\n", "a".repeat(1024)); // 1 KiB each
+        for _ in 0..chunks {
+            // The server may answer and stop reading before the body ends.
+            if stream.write_all(chunk.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(
+        post(1024).await,
+        "HTTP/1.1 413 Payload Too Large",
+        "1 MiB chunked"
+    );
+    assert_eq!(post(1).await, "HTTP/1.1 303 See Other", "1 KiB fits");
+    still_serves(&app).await;
+}
+
 fn rename_sessions_table(app: &TestApp, from: &str, to: &str) {
     diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
         .execute(&mut app.sqlite())
