@@ -20,7 +20,7 @@ use crate::telemetry::{self, RequestIds};
 use crate::visits::Visits;
 use crate::visits::cookies::CookieAge;
 use crate::web::templates::Templates;
-use crate::web::{headers, limits, origin};
+use crate::web::{headers, limits, origin, request_cookies};
 
 pub struct Application {
     address: SocketAddr,
@@ -69,6 +69,7 @@ impl Application {
             let ids = log_ids.clone();
             let sessions = || session_middleware(store.clone(), &session_settings, key.clone());
             App::new()
+                .wrap(from_fn(request_cookies::drop_unreadable_cookies))
                 .wrap(from_fn(origin::refuse_cross_origin))
                 .wrap(from_fn(limits::request_limits))
                 .wrap(headers::security_headers())

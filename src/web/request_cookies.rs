@@ -5,7 +5,10 @@
 //! each pair on its own and let only the bad one fail validation.
 
 use actix_web::HttpRequest;
-use actix_web::http::header::COOKIE;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{COOKIE, HeaderValue};
+use actix_web::middleware::Next;
 use cookie::Cookie;
 
 #[derive(Debug, Default)]
@@ -63,10 +66,45 @@ impl RequestCookies {
     }
 }
 
+/// Drops, from the `Cookie` header, the pairs that are not visible ASCII, before actix-web reads
+/// it: one such byte (another site's `theme=café` on the same host, say) makes actix-web refuse
+/// the whole header, and actix-session would then miss `sessionid` and start a new session on
+/// every request. The visitor keeps every other cookie; the log says which ones were dropped.
+pub async fn drop_unreadable_cookies(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let readable = |header: &HeaderValue| header.to_str().is_ok();
+    if !req.headers().get_all(COOKIE).all(readable) {
+        let mut dropped = Vec::new();
+        let kept: Vec<String> = req
+            .headers()
+            .get_all(COOKIE)
+            .flat_map(|header| header.as_bytes().split(|&b| b == b';'))
+            .filter_map(|pair| {
+                let visible = pair.iter().all(|&b| b == b' ' || b.is_ascii_graphic());
+                let text = String::from_utf8_lossy(pair).trim().to_owned();
+                if visible {
+                    Some(text).filter(|text| !text.is_empty())
+                } else {
+                    dropped.push(text.split('=').next().unwrap_or_default().to_owned());
+                    None
+                }
+            })
+            .collect();
+        tracing::warn!(?dropped, "ignoring cookies that are not ASCII text");
+        let headers = req.headers_mut();
+        headers.remove(COOKIE);
+        if let Ok(cleaned) = HeaderValue::from_str(&kept.join("; ")) {
+            headers.insert(COOKIE, cleaned);
+        }
+    }
+    next.call(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::HeaderValue;
     use actix_web::test::TestRequest;
 
     fn cookies(header: &[u8]) -> RequestCookies {

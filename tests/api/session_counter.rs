@@ -291,3 +291,20 @@ mod settings {
         }
     }
 }
+
+/// Another site's cookie on the same host with a byte that is not ASCII (`theme=café` in
+/// Latin-1) made actix-web refuse the whole header: `sessionid` was missed, and every request
+/// started a new session, silently.
+#[tokio::test]
+async fn a_foreign_cookie_that_is_not_ascii_does_not_cost_the_session() {
+    let app = spawn_app().await;
+    let cookie = session_cookie_pair(&app.get("/session/").await);
+    let header = [b"theme=caf\xe9; ".as_slice(), cookie.as_bytes()].concat();
+    for expected in 2..=3 {
+        let response = app.get_with_cookie("/session/", &header).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(views_shown(&response.text().await.unwrap()), expected);
+    }
+    assert_eq!(stored_sessions(&app), 1, "no new session per request");
+    assert!(app.logged("WARN", "not ASCII"), "{:#?}", app.logs());
+}
