@@ -136,10 +136,12 @@ async fn a_lost_session_store_gives_a_friendly_503_and_the_site_recovers() {
     let cookie = session_cookie_pair(&app.get("/session/").await);
 
     rename_sessions_table(&app, "sessions", "sessions_away");
-    for path in ["/session/", "/session/about/"] {
+    // The home page reads the session too: it answered a bare 500 (no page, no security headers).
+    for path in ["/session/", "/session/about/", "/"] {
         let response = app.get_with_cookie(path, cookie.as_bytes()).await;
         assert_eq!(response.status(), 503, "{path}");
         assert_eq!(response.headers()["retry-after"], "5");
+        assert_eq!(response.headers()["x-frame-options"], "DENY", "{path}");
         let html = response.text().await.unwrap();
         assert!(html.contains("Sessions are unavailable"), "{html}");
     }
