@@ -7,12 +7,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionKey, SessionStore};
+use actix_session::storage::{SessionKey, SessionStore};
 use actix_session_diesel::{
-    CachedDbStore, DatabaseUrl, DieselSessionStore, RequestScope, SessionCache,
+    CachedDbStore, DatabaseUrl, DieselSessionStore, RedisSessionStore, RequestScope, SessionCache,
 };
 use actix_web::cookie::time::Duration as Ttl;
 use anyhow::Context as _;
+use cookies_vs_sessions::clock::SystemClock;
+use cookies_vs_sessions::sessions::signed_cookie::SignedCookieStore;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use rand::distr::{Alphanumeric, SampleString as _};
 
@@ -172,10 +174,7 @@ async fn measure_all(
     }
     if let Some(url) = redis {
         let prefix = format!("{}:", unique_name());
-        let store = RedisSessionStore::builder(url)
-            .cache_keygen(move |key| format!("{prefix}{key}"))
-            .build()
-            .await?;
+        let store = RedisSessionStore::connect(url, prefix, Duration::from_millis(500)).await?;
         rows.push(("redis", measure(&store).await?));
     }
     let in_process = CachedDbStore::new(database(sqlite).await?, SessionCache::in_process(100_000));
@@ -190,10 +189,8 @@ async fn measure_all(
         rows.push(("cached-db, Redis cache, PostgreSQL", measure(&store).await?));
     }
     // The "key" is the session itself, as JSON; the middleware signs it as it signs every key.
-    rows.push((
-        "signed-cookie",
-        measure(&CookieSessionStore::default()).await?,
-    ));
+    let signed_cookie = SignedCookieStore::new(std::sync::Arc::new(SystemClock));
+    rows.push(("signed-cookie", measure(&signed_cookie).await?));
     Ok(rows)
 }
 

@@ -14,7 +14,6 @@ use crate::clock::Clock;
 use crate::config::{SessionSettings, Settings};
 use crate::routes;
 use crate::sessions::backend::SessionBackend;
-use crate::sessions::locks::SessionLocks;
 use crate::sessions::{SessionInfo, session_middleware};
 use crate::telemetry::{self, RequestIds};
 use crate::visits::Visits;
@@ -62,7 +61,6 @@ impl Application {
             save_every_request: session_settings.session_save_every_request,
             age: chrono::TimeDelta::seconds(session_settings.session_cookie_age.into()),
         });
-        let session_locks = web::Data::new(SessionLocks::new());
         let request_ids = Arc::new(RequestIds::new());
         let log_ids = request_ids.clone();
         let server = HttpServer::new(move || {
@@ -80,7 +78,6 @@ impl Application {
                 .app_data(visits.clone())
                 .app_data(cookie_age.clone())
                 .app_data(session_info.clone())
-                .app_data(session_locks.clone())
                 .configure(|cfg| routes::configure(cfg, sessions))
         })
         // `main` turns SIGINT and SIGTERM into a graceful stop; actix's own handler would

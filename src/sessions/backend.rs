@@ -4,18 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_session::storage::{
-    CookieSessionStore, LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore,
-    UpdateError,
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session_diesel::{
+    CachedDbStore, Clock, DieselSessionStore, RedisSessionStore, SessionCache, redact_password,
 };
 use actix_web::cookie::time::Duration as CookieDuration;
 use anyhow::{Context as _, bail};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use actix_session_diesel::{
-    CachedDbStore, Clock, DieselSessionStore, SessionCache, redact_password,
-};
-
+use super::signed_cookie::SignedCookieStore;
 use crate::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
 
 /// actix-session's session state.
@@ -30,8 +27,11 @@ pub enum SessionBackend {
     Db(DieselSessionStore),
     Redis(RedisSessionStore),
     CachedDb(CachedDbStore),
-    SignedCookie,
+    SignedCookie(SignedCookieStore),
 }
+
+/// How long a Redis call may take before the request is answered with 503 instead.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 
 impl SessionBackend {
     /// Connects to what the backend needs; a server that cannot be reached is an error naming it.
@@ -56,13 +56,8 @@ impl SessionBackend {
                 let Some(url) = &session.redis_url else {
                     bail!("--session-backend redis needs --redis-url (or REDIS_URL)");
                 };
-                // actix-session's store retries a refused connection with backoff for minutes:
-                // find out at once whether Redis is there.
-                connect_redis(url).await?;
                 let prefix = session.redis_key_prefix.clone();
-                let store = RedisSessionStore::builder(url.clone())
-                    .cache_keygen(move |key| format!("{prefix}{key}"))
-                    .build()
+                let store = RedisSessionStore::connect(url, prefix, REDIS_TIMEOUT)
                     .await
                     .with_context(|| format!("cannot reach Redis at {}", redact_password(url)))?;
                 Self::Redis(store)
@@ -83,7 +78,7 @@ impl SessionBackend {
                 };
                 Self::CachedDb(CachedDbStore::new(open_database().await?, cache))
             }
-            SessionBackendKind::SignedCookie => Self::SignedCookie,
+            SessionBackendKind::SignedCookie => Self::SignedCookie(SignedCookieStore::new(clock)),
         })
     }
 
@@ -97,7 +92,7 @@ impl SessionBackend {
                 store.database_store().backend(),
                 store.cache().name()
             ),
-            Self::SignedCookie => "the signed cookie itself".to_owned(),
+            Self::SignedCookie(_) => "the signed cookie itself".to_owned(),
         }
     }
 
@@ -106,7 +101,7 @@ impl SessionBackend {
         match self {
             Self::Db(store) => Some(store),
             Self::CachedDb(store) => Some(store.database_store()),
-            Self::Redis(_) | Self::SignedCookie => None,
+            Self::Redis(_) | Self::SignedCookie(_) => None,
         }
     }
 }
@@ -117,7 +112,7 @@ async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
     let unreachable = || format!("cannot reach Redis at {}", redact_password(url));
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Duration::from_secs(1))
-        .set_response_timeout(Duration::from_millis(500))
+        .set_response_timeout(REDIS_TIMEOUT)
         .set_number_of_retries(1);
     redis::Client::open(url)
         .with_context(unreachable)?
@@ -133,10 +128,7 @@ macro_rules! on_store {
             SessionBackend::Db($store) => $call,
             SessionBackend::Redis($store) => $call,
             SessionBackend::CachedDb($store) => $call,
-            SessionBackend::SignedCookie => {
-                let $store = &CookieSessionStore::default();
-                $call
-            }
+            SessionBackend::SignedCookie($store) => $call,
         }
     };
 }

@@ -4,7 +4,7 @@
 
 pub mod backend;
 pub mod error_pages;
-pub mod locks;
+pub mod signed_cookie;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{
@@ -19,8 +19,8 @@ use crate::config::{SessionBackendKind, SessionSettings};
 pub const SESSION_COOKIE: &str = "sessionid";
 
 /// Wraps `$service` (a resource or a scope) in the whole session stack, the same for every page
-/// with sessions. From the inside out: actix-session's `$sessions`; the store's guard (version
-/// checks and typed errors); our pages for those errors; one request per session at a time;
+/// with sessions. From the inside out: actix-session's `$sessions`; the store's guard (requests of
+/// one session take turns, version checks, typed errors); our pages for those errors;
 /// `Vary: Cookie`, so that no cache serves one visitor's page to another.
 macro_rules! with_sessions {
     ($service:expr, $sessions:expr) => {
@@ -31,9 +31,6 @@ macro_rules! with_sessions {
             ))
             .wrap(::actix_web::middleware::from_fn(
                 $crate::sessions::error_pages::session_error_pages,
-            ))
-            .wrap(::actix_web::middleware::from_fn(
-                $crate::sessions::locks::one_request_per_session,
             ))
             .wrap(
                 ::actix_web::middleware::DefaultHeaders::new()

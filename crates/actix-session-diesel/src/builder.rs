@@ -113,6 +113,7 @@ impl StoreBuilder {
             database: Database::open(&self.url, &self.pool)?,
             clock: self.clock,
             purge: self.purge,
+            turns: crate::guard::Turns::new(),
         })
     }
 }

@@ -214,6 +214,7 @@ impl SessionStore for CachedDbStore {
         if !is_issued_key(key) {
             return Ok(None);
         }
+        self.store.turns.wait(key).await;
         let row = self
             .load_row(key)
             .await

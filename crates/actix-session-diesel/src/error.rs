@@ -29,6 +29,9 @@ pub enum Error {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
+    /// Redis failed or did not answer in time.
+    #[error("Redis failed: {0}")]
+    Redis(String),
     /// The session changed, or was deleted, since this request loaded it: the update was refused
     /// rather than overwrite the other change or bring a revoked session back.
     #[error("the session changed or was deleted since this request loaded it")]
@@ -48,6 +51,9 @@ pub enum Error {
 impl Error {
     /// True when the database, not the request, is at fault: the request may succeed later.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Pool(_) | Self::Query(_) | Self::Connect { .. })
+        matches!(
+            self,
+            Self::Pool(_) | Self::Query(_) | Self::Redis(_) | Self::Connect { .. }
+        )
     }
 }

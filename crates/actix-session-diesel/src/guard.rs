@@ -27,6 +27,10 @@ tokio::task_local! {
 
 #[derive(Debug, Default)]
 struct ScopeState {
+    /// Whether this request waits for the other requests of its session in this process.
+    takes_turns: bool,
+    /// Its turn, once it has loaded its session: held until the scope ends, after the save.
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// The session this request has seen, at the version it saw (loaded, saved or updated).
     known: Option<(String, i64)>,
     /// A session this request deleted, and the version its row had then (`None`: no row).
@@ -48,9 +52,19 @@ enum Failure {
 pub struct RequestScope(Arc<Mutex<ScopeState>>);
 
 impl RequestScope {
-    /// A scope that has seen no session yet.
+    /// A scope that has seen no session yet. Its requests do not take turns: two scopes may load
+    /// one session at once (the second to save then gets a conflict), which tests need.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A scope whose request, once it has loaded a session, holds that session's turn in this
+    /// process until the scope is dropped: requests of one session then run one after another
+    /// instead of one of them failing with a conflict. [`session_guard`] makes these.
+    pub fn taking_turns() -> Self {
+        let scope = Self::default();
+        scope.state().takes_turns = true;
+        scope
     }
 
     /// Runs `future` (store calls, or a whole request) inside this scope. A scope may be entered
@@ -75,6 +89,40 @@ fn with_scope<R>(f: impl FnOnce(&mut ScopeState) -> R) -> Option<R> {
     SCOPE
         .try_with(|scope| f(&mut scope.lock().unwrap_or_else(PoisonError::into_inner)))
         .ok()
+}
+
+/// Turns per session within one process: a fixed set of locks, a session's being the one its key
+/// hashes to (two sessions rarely share one, and then merely wait for each other).
+#[derive(Clone)]
+pub(crate) struct Turns(Arc<[Arc<tokio::sync::Mutex<()>>]>);
+
+impl Turns {
+    const STRIPES: usize = 1024;
+
+    pub(crate) fn new() -> Self {
+        Self((0..Self::STRIPES).map(|_| Arc::default()).collect())
+    }
+
+    /// Waits, if the current request takes turns, until no other request of session `key` runs
+    /// in this process; the turn is then the request's until its scope ends. Keyed by the key the
+    /// store loads, whatever form the cookie that carried it had.
+    pub(crate) async fn wait(&self, key: &str) {
+        use std::hash::BuildHasher as _;
+        static HASHER: std::sync::LazyLock<std::hash::RandomState> =
+            std::sync::LazyLock::new(std::hash::RandomState::new);
+        if with_scope(|scope| scope.takes_turns && scope.turn.is_none()) != Some(true) {
+            return;
+        }
+        let stripe = HASHER.hash_one(key) as usize % self.0.len();
+        let turn = self.0[stripe].clone().lock_owned().await;
+        with_scope(|scope| scope.turn = Some(turn));
+    }
+}
+
+impl std::fmt::Debug for Turns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Turns")
+    }
 }
 
 /// The current request has seen the session `key` at `version`.
@@ -137,16 +185,23 @@ pub(crate) fn failed(error: Error) -> Error {
 
 /// Middleware that gives each request a [`RequestScope`] and answers what the store refused.
 ///
+/// Within one process, requests of one session take turns (from the load to the save), so that a
+/// visitor's parallel requests all succeed; across processes the version check catches what
+/// turns cannot.
+///
 /// Wrap it *outside* actix-session's `SessionMiddleware` (actix-web runs the last `.wrap()`
 /// first), so that the scope covers both the load and the save:
 ///
-/// ```
+/// ```no_run
+/// # async fn app() -> Result<(), actix_session_diesel::Error> {
 /// # use actix_web::{App, middleware::from_fn, cookie::Key};
-/// # use actix_session::{SessionMiddleware, storage::CookieSessionStore};
-/// # let store = CookieSessionStore::default();
+/// # use actix_session::SessionMiddleware;
+/// # let url = "sqlite://sessions.sqlite3".parse()?;
+/// let store = actix_session_diesel::DieselSessionStore::builder(url).build().await?;
 /// let app = App::new()
 ///     .wrap(SessionMiddleware::new(store, Key::generate()))
 ///     .wrap(from_fn(actix_session_diesel::session_guard));
+/// # Ok(()) }
 /// ```
 ///
 /// A request whose save was refused gets [`SessionConflict`] (409, `Retry-After: 0`): another
@@ -158,7 +213,7 @@ pub async fn session_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let scope = RequestScope::new();
+    let scope = RequestScope::taking_turns();
     let result = scope.run(next.call(req)).await;
     let failure = scope.state().failure.take();
     match (result, failure) {

@@ -47,6 +47,7 @@
 //! - `sqlite` (default): SQLite, compiled in, in WAL mode.
 //! - `postgres` (default): PostgreSQL, with TLS by rustls as the URL's `sslmode` asks.
 //! - `moka-cache`, `redis-cache`: [`CachedDbStore`] with a cache in this process or in Redis.
+//! - `redis-store`: `RedisSessionStore`, sessions in Redis alone, with the same guarantees.
 //!
 //! # Schema
 //!
@@ -63,6 +64,8 @@ mod database;
 mod error;
 mod guard;
 mod purge;
+#[cfg(feature = "redis-store")]
+mod redis_store;
 mod schema;
 mod store;
 mod url;
@@ -75,5 +78,7 @@ pub use database::Backend;
 pub use error::Error;
 pub use guard::{RequestScope, SessionConflict, SessionStoreUnavailable, session_guard};
 pub use purge::{Pace, PurgeHandle};
+#[cfg(feature = "redis-store")]
+pub use redis_store::RedisSessionStore;
 pub use store::DieselSessionStore;
 pub use url::{DatabaseUrl, redact_password};

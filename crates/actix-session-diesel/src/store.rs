@@ -43,6 +43,7 @@ pub struct DieselSessionStore {
     pub(crate) database: Database,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) purge: PurgeSettings,
+    pub(crate) turns: guard::Turns,
 }
 
 /// A live session as stored.
@@ -248,6 +249,10 @@ pub(crate) fn refused(error: Error) -> anyhow::Error {
 impl SessionStore for DieselSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
         let key = key.as_ref();
+        if !is_issued_key(key) {
+            return Ok(None);
+        }
+        self.turns.wait(key).await;
         let row = self
             .load_row(key)
             .await

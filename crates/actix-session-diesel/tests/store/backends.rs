@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use actix_session::storage::SessionKey;
 use actix_session_diesel::DieselSessionStore;
+use chrono::TimeDelta;
 use diesel::prelude::*;
 
 use crate::common::{ManualClock, PgSchema, postgres_schema, postgres_tls_schema, sqlite_store};
-use crate::suite::StoreHarness;
+use crate::suite::{DatabaseHarness, StoreHarness};
 
 const CORRUPT_ROW: &str = "UPDATE sessions SET session_data = '{not json' WHERE session_key = ";
 const COUNT_ROWS: &str = "SELECT COUNT(*) AS count FROM sessions";
@@ -47,12 +48,8 @@ impl StoreHarness for Sqlite {
         &self.store
     }
 
-    fn clock(&self) -> &ManualClock {
-        &self.clock
-    }
-
-    fn database_store(&self) -> &DieselSessionStore {
-        &self.store
+    async fn let_time_pass(&self, by: TimeDelta) {
+        self.clock.advance(by);
     }
 
     async fn corrupt(&self, key: &SessionKey) {
@@ -68,6 +65,12 @@ impl StoreHarness for Sqlite {
             .get_result(&mut self.connection())
             .unwrap();
         count.count
+    }
+}
+
+impl DatabaseHarness for Sqlite {
+    fn database_store(&self) -> &DieselSessionStore {
+        &self.store
     }
 }
 
@@ -106,12 +109,8 @@ impl StoreHarness for Postgres {
         &self.store
     }
 
-    fn clock(&self) -> &ManualClock {
-        &self.clock
-    }
-
-    fn database_store(&self) -> &DieselSessionStore {
-        &self.store
+    async fn let_time_pass(&self, by: TimeDelta) {
+        self.clock.advance(by);
     }
 
     async fn corrupt(&self, key: &SessionKey) {
@@ -133,6 +132,12 @@ impl StoreHarness for Postgres {
     }
 }
 
+impl DatabaseHarness for Postgres {
+    fn database_store(&self) -> &DieselSessionStore {
+        &self.store
+    }
+}
+
 /// The same, on the PostgreSQL that accepts TLS connections only, verified (`sslmode=verify-full`
 /// against the test script's self-signed certificate).
 pub struct PostgresTls(Postgres);
@@ -148,12 +153,8 @@ impl StoreHarness for PostgresTls {
         self.0.store()
     }
 
-    fn clock(&self) -> &ManualClock {
-        self.0.clock()
-    }
-
-    fn database_store(&self) -> &DieselSessionStore {
-        self.0.database_store()
+    async fn let_time_pass(&self, by: TimeDelta) {
+        self.0.let_time_pass(by).await;
     }
 
     async fn corrupt(&self, key: &SessionKey) {
@@ -165,21 +166,27 @@ impl StoreHarness for PostgresTls {
     }
 }
 
+impl DatabaseHarness for PostgresTls {
+    fn database_store(&self) -> &DieselSessionStore {
+        self.0.database_store()
+    }
+}
+
 mod sqlite {
-    crate::suite::store_suite!(super::Sqlite);
+    crate::suite::store_suite!(super::Sqlite: core purges);
 }
 
 mod postgres {
     crate::suite::store_suite!(
         #[ignore = "needs TEST_DATABASE_URL"]
-        super::Postgres
+        super::Postgres: core purges
     );
 }
 
 mod postgres_tls {
     crate::suite::store_suite!(
         #[ignore = "needs TEST_DATABASE_TLS_URL"]
-        super::PostgresTls
+        super::PostgresTls: core purges
     );
 }
 
@@ -243,12 +250,8 @@ pub mod cached {
             &self.store
         }
 
-        fn clock(&self) -> &ManualClock {
-            self.sqlite.clock()
-        }
-
-        fn database_store(&self) -> &DieselSessionStore {
-            self.sqlite.database_store()
+        async fn let_time_pass(&self, by: TimeDelta) {
+            self.sqlite.let_time_pass(by).await;
         }
 
         /// The row damaged behind the store's back; `update_ttl` drops the cached copy, so the
@@ -266,6 +269,12 @@ pub mod cached {
         }
     }
 
+    impl<K: CacheKind> DatabaseHarness for CachedDb<K> {
+        fn database_store(&self) -> &DieselSessionStore {
+            self.sqlite.database_store()
+        }
+    }
+
     #[cfg(feature = "moka-cache")]
     mod in_process {
         use actix_session::storage::SessionStore as _;
@@ -273,7 +282,7 @@ pub mod cached {
 
         use super::*;
 
-        crate::suite::store_suite!(super::CachedDb<super::InProcess>);
+        crate::suite::store_suite!(super::CachedDb<super::InProcess>: core purges);
 
         fn visits() -> std::collections::HashMap<String, String> {
             [("visits".to_owned(), "7".to_owned())].into()
@@ -329,6 +338,73 @@ pub mod cached {
 
     #[cfg(feature = "redis-cache")]
     mod redis_cache {
-        crate::suite::store_suite!(#[ignore = "needs TEST_REDIS_URL"] super::CachedDb<super::Redis>);
+        crate::suite::store_suite!(
+            #[ignore = "needs TEST_REDIS_URL"] super::CachedDb<super::Redis>: core purges
+        );
     }
+}
+
+/// Sessions in Redis alone, under a key prefix of the test's own. Expiry is Redis's own, so
+/// letting time pass is a real wait.
+#[cfg(feature = "redis-store")]
+pub struct Redis {
+    store: actix_session_diesel::RedisSessionStore,
+    connection: redis::aio::ConnectionManager,
+    prefix: String,
+}
+
+#[cfg(feature = "redis-store")]
+impl StoreHarness for Redis {
+    type Store = actix_session_diesel::RedisSessionStore;
+
+    async fn new() -> Self {
+        let url = crate::common::service_url("TEST_REDIS_URL");
+        let prefix = format!("{}:", crate::common::unique_name());
+        let timeout = std::time::Duration::from_millis(500);
+        let store = actix_session_diesel::RedisSessionStore::connect(&url, prefix.clone(), timeout)
+            .await
+            .unwrap();
+        let client = redis::Client::open(url).unwrap();
+        let connection = client.get_connection_manager().await.unwrap();
+        Self {
+            store,
+            connection,
+            prefix,
+        }
+    }
+
+    fn store(&self) -> &actix_session_diesel::RedisSessionStore {
+        &self.store
+    }
+
+    async fn let_time_pass(&self, by: TimeDelta) {
+        tokio::time::sleep(by.to_std().unwrap()).await;
+    }
+
+    async fn corrupt(&self, key: &SessionKey) {
+        use redis::AsyncCommands as _;
+        let key = format!("{}{}", self.prefix, key.as_ref());
+        let _: () = self
+            .connection
+            .clone()
+            .hset(key, "d", "{not json")
+            .await
+            .unwrap();
+    }
+
+    async fn rows(&self) -> i64 {
+        use redis::AsyncCommands as _;
+        let keys: Vec<String> = self
+            .connection
+            .clone()
+            .keys(format!("{}*", self.prefix))
+            .await
+            .unwrap();
+        keys.len() as i64
+    }
+}
+
+#[cfg(feature = "redis-store")]
+mod redis_store {
+    crate::suite::store_suite!(#[ignore = "needs TEST_REDIS_URL"] super::Redis: core);
 }

@@ -53,9 +53,9 @@ async fn purge(session: Session) -> HttpResponse {
 
 async fn app(
     store: DieselSessionStore,
+    key: Key,
     gate: Arc<Gate>,
 ) -> impl Service<Request, Response = ServiceResponse, Error = actix_web::Error> {
-    let key = Key::generate();
     test::init_service(
         App::new()
             .app_data(web::Data::from(gate))
@@ -128,18 +128,28 @@ where
     response
 }
 
-async fn setup() -> (
+/// Two instances of one app on one SQLite file, as behind a load balancer: requests of one
+/// session take turns within an instance, so only two instances can overlap, and the version
+/// check is what catches them. Returns both, the gate of the first, and a session's cookie.
+async fn two_instances() -> (
+    impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
     impl Service<Request, Response = ServiceResponse, Error = actix_web::Error>,
     Arc<Gate>,
     Cookie<'static>,
     tempfile::TempDir,
 ) {
     let (store, dir) = sqlite_store(ManualClock::new()).await;
-    let gate = Arc::new(Gate::default());
-    let app = app(store, gate.clone()).await;
-    let first = call(&app, TestRequest::get().uri("/count")).await;
-    let cookie = session_cookie(&first).expect("a session cookie");
-    (app, gate, cookie, dir)
+    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
+    let other_store = DieselSessionStore::builder(url.parse().unwrap())
+        .build()
+        .await
+        .unwrap();
+    let (key, gate) = (Key::generate(), Arc::new(Gate::default()));
+    let first = app(store, key.clone(), gate.clone()).await;
+    let second = app(other_store, key, Arc::default()).await;
+    let response = call(&first, TestRequest::get().uri("/count")).await;
+    let cookie = session_cookie(&response).expect("a session cookie");
+    (first, second, gate, cookie, dir)
 }
 
 fn assert_conflict(response: &HttpResponse) {
@@ -149,52 +159,68 @@ fn assert_conflict(response: &HttpResponse) {
 
 #[tokio::test]
 async fn an_update_on_a_stale_load_gets_409_and_the_other_change_is_kept() {
-    let (app, gate, cookie, _dir) = setup().await;
-    let meanwhile = async { assert_eq!(visits(&app, &cookie).await, "2") };
-    let held = interleave(&app, &gate, &cookie, "count", meanwhile).await;
+    let (first, second, gate, cookie, _dir) = two_instances().await;
+    let meanwhile = async { assert_eq!(visits(&second, &cookie).await, "2") };
+    let held = interleave(&first, &gate, &cookie, "count", meanwhile).await;
     assert_conflict(&held);
     assert_eq!(
-        visits(&app, &cookie).await,
+        visits(&first, &cookie).await,
         "3",
         "the change made meanwhile is kept, once"
     );
+}
+
+/// Within one instance, requests of one session wait for each other instead of conflicting.
+#[tokio::test]
+async fn requests_of_one_session_take_turns_within_an_instance() {
+    let (first, _second, _gate, cookie, _dir) = two_instances().await;
+    let requests = (0..20).map(|_| {
+        call(
+            &first,
+            TestRequest::get().uri("/count").cookie(cookie.clone()),
+        )
+    });
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(visits(&first, &cookie).await, "22", "1 + 20 + this one");
 }
 
 /// `Session::clear()` then an insert, on a stale load: still refused. (With the version inside
 /// the session data, `clear()` dropped it and the save overwrote without a check.)
 #[tokio::test]
 async fn clear_then_insert_on_a_stale_load_is_still_refused() {
-    let (app, gate, cookie, _dir) = setup().await;
-    let meanwhile = async { assert_eq!(visits(&app, &cookie).await, "2") };
-    let held = interleave(&app, &gate, &cookie, "clear-and-count", meanwhile).await;
+    let (first, second, gate, cookie, _dir) = two_instances().await;
+    let meanwhile = async { assert_eq!(visits(&second, &cookie).await, "2") };
+    let held = interleave(&first, &gate, &cookie, "clear-and-count", meanwhile).await;
     assert_conflict(&held);
-    assert_eq!(visits(&app, &cookie).await, "3");
+    assert_eq!(visits(&first, &cookie).await, "3");
 }
 
 #[tokio::test]
 async fn renew_on_a_stale_load_is_refused_and_loses_nothing() {
-    let (app, gate, cookie, _dir) = setup().await;
-    let meanwhile = async { assert_eq!(visits(&app, &cookie).await, "2") };
-    let held = interleave(&app, &gate, &cookie, "renew", meanwhile).await;
+    let (first, second, gate, cookie, _dir) = two_instances().await;
+    let meanwhile = async { assert_eq!(visits(&second, &cookie).await, "2") };
+    let held = interleave(&first, &gate, &cookie, "renew", meanwhile).await;
     assert_conflict(&held);
     assert!(session_cookie(&held).is_none(), "no new session handed out");
-    assert_eq!(visits(&app, &cookie).await, "3");
+    assert_eq!(visits(&first, &cookie).await, "3");
 }
 
 /// A flush (logout) while another request of the session is in flight: the session stays gone,
 /// and the request in flight saves nothing under any key.
 #[tokio::test]
 async fn a_session_flushed_during_a_request_stays_flushed() {
-    let (app, gate, cookie, _dir) = setup().await;
+    let (first, second, gate, cookie, _dir) = two_instances().await;
     let meanwhile = async {
         let flush = TestRequest::post().uri("/purge").cookie(cookie.clone());
-        assert_eq!(call(&app, flush).await.status(), 200);
+        assert_eq!(call(&second, flush).await.status(), 200);
     };
-    let held = interleave(&app, &gate, &cookie, "count", meanwhile).await;
+    let held = interleave(&first, &gate, &cookie, "count", meanwhile).await;
     assert_conflict(&held);
     assert!(session_cookie(&held).is_none(), "no new session handed out");
     assert_eq!(
-        visits(&app, &cookie).await,
+        visits(&first, &cookie).await,
         "1",
         "the old cookie starts afresh"
     );
@@ -204,7 +230,7 @@ async fn a_session_flushed_during_a_request_stays_flushed() {
 async fn a_store_that_is_gone_gives_503_and_recovers() {
     let clock = ManualClock::new();
     let (store, dir) = sqlite_store(clock).await;
-    let app = app(store, Arc::default()).await;
+    let app = app(store, Key::generate(), Arc::default()).await;
     let first = call(&app, TestRequest::get().uri("/count")).await;
     let cookie = session_cookie(&first).unwrap();
     let path = dir.path().join("sessions.sqlite3");
