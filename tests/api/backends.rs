@@ -142,6 +142,20 @@ mod signed_cookie {
         assert_eq!(views_shown(&html), 2, "the old copy still works");
         assert_eq!(visit_count(&html), 1);
     }
+
+    /// As Django's `signed_cookies`, which checks the signature's age: a copy replayed after the
+    /// session cookie age is refused, though the browser would have dropped it anyway.
+    #[tokio::test]
+    async fn a_copy_replayed_after_the_session_age_is_refused() {
+        let app = app().await;
+        let (kept, _) = visit(&app, None).await;
+        let (_, html) = visit(&app, Some(&kept)).await;
+        assert_eq!(views_shown(&html), 2, "valid within its age");
+        app.clock
+            .advance(chrono::TimeDelta::weeks(2) + chrono::TimeDelta::seconds(1));
+        let (_, html) = visit(&app, Some(&kept)).await;
+        assert_eq!(views_shown(&html), 1, "expired: a new session");
+    }
 }
 
 /// A `redis-server` of the test's own, so that the test may stop it.
