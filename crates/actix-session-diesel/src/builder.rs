@@ -59,7 +59,9 @@ impl StoreBuilder {
     }
 
     /// How long a call waits for a connection, or for a new one to open, before it fails with
-    /// [`Error::Pool`] (which [`session_guard`](crate::session_guard) answers with 503).
+    /// [`Error::Pool`], and on PostgreSQL how long a statement may run (`statement_timeout`: a
+    /// locked table or a stalled server) before it fails with [`Error::Query`].
+    /// [`session_guard`](crate::session_guard) answers both with 503.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.pool.timeout = timeout;
         self

@@ -118,9 +118,12 @@ impl Database {
             #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => {
                 let (url, tls) = postgres::connect_spec(url)?;
+                let timeout = options.timeout;
                 Self::Postgres(pool(
                     url,
-                    Box::new(move |url| postgres::establish(url, tls.clone()).boxed()),
+                    Box::new(move |url| {
+                        postgres::establish_bounded(url, tls.clone(), timeout).boxed()
+                    }),
                     options,
                 )?)
             }
@@ -387,6 +390,24 @@ pub(crate) mod postgres {
             format!("{base}?{}", kept.join("&")),
             connector(check, roots)?,
         ))
+    }
+
+    /// A pooled connection: every statement on it is cancelled by the server after `timeout`
+    /// (a locked table, a stalled server), so that a request waits that long at most and is then
+    /// answered with 503 instead of hanging.
+    pub(crate) async fn establish_bounded(
+        url: &str,
+        tls: MakeRustlsConnect,
+        timeout: std::time::Duration,
+    ) -> ConnectionResult<AsyncPgConnection> {
+        use diesel_async::SimpleAsyncConnection as _;
+        let mut connection = establish(url, tls).await?;
+        let millis = timeout.as_millis().max(1);
+        connection
+            .batch_execute(&format!("SET statement_timeout = {millis}"))
+            .await
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        Ok(connection)
     }
 
     pub(crate) async fn establish(

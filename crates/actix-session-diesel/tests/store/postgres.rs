@@ -55,6 +55,46 @@ async fn several_instances_purge_one_database_without_fighting() {
     assert_eq!(first.purge_expired().await.unwrap(), 0);
 }
 
+/// A locked table held requests as long as the lock (20 s seen): every statement is now bounded
+/// by the store's timeout, after which the request gets 503, and the store works again once the
+/// lock goes.
+#[tokio::test]
+#[ignore = "needs TEST_DATABASE_URL"]
+async fn a_locked_table_fails_the_call_after_the_timeout() {
+    use actix_session::storage::SessionStore as _;
+    use actix_session_diesel::RequestScope;
+    let schema = postgres_schema().await;
+    let store = DieselSessionStore::builder(schema.url().parse().unwrap())
+        .timeout(std::time::Duration::from_secs(1))
+        .build()
+        .await
+        .unwrap();
+    let hour = actix_web::cookie::time::Duration::hours(1);
+    let save = store.save([("n".to_owned(), "1".to_owned())].into(), &hour);
+    let key = RequestScope::new().run(save).await.unwrap();
+    let mut locker = schema.admin().await;
+    locker
+        .batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE;")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = RequestScope::new().run(store.load(&key)).await.unwrap_err();
+    let waited = started.elapsed();
+    locker.batch_execute("COMMIT").await.unwrap();
+    assert!(
+        waited < std::time::Duration::from_secs(3),
+        "waited {waited:?}"
+    );
+    let causes = std::iter::successors(Some(&error as &dyn std::error::Error), |e| e.source());
+    let causes: Vec<String> = causes.map(ToString::to_string).collect();
+    assert!(
+        causes.iter().any(|c| c.contains("statement timeout")),
+        "{causes:?}"
+    );
+    let reload = RequestScope::new().run(store.load(&key)).await;
+    assert!(reload.unwrap().is_some(), "works again once the lock goes");
+}
+
 /// The TLS-only server's URL (`sslmode=verify-full`, host `localhost`, the script's root) with
 /// `host` and `sslmode` replaced.
 fn tls_url(host: &str, sslmode: &str, with_root: bool) -> DatabaseUrl {
