@@ -65,6 +65,8 @@ pub(crate) enum Database {
         /// the 30-40 ms p99 of a write-heavy page; with the queue, 9-10 ms). The busy timeout
         /// still covers other processes on the same file.
         writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+        /// Whether the file is still the one the pool opened (see `sqlite::FileWatch`).
+        file: std::sync::Arc<sqlite::FileWatch>,
     },
     #[cfg(feature = "postgres")]
     Postgres(Pool<diesel_async::AsyncPgConnection>),
@@ -77,12 +79,15 @@ macro_rules! with_connection {
         use $crate::database::Database;
         match $database {
             #[cfg(feature = "sqlite")]
-            Database::Sqlite { pool, .. } => match pool.get().await {
-                Ok(mut pooled) => {
-                    let $conn = &mut *pooled;
-                    $body.map_err($crate::Error::from)
-                }
-                Err(error) => Err($crate::database::pool_error(error)),
+            Database::Sqlite { pool, file, .. } => match file.check() {
+                Err(gone) => Err(gone),
+                Ok(()) => match pool.get().await {
+                    Ok(mut pooled) => {
+                        let $conn = &mut *pooled;
+                        $body.map_err($crate::Error::from)
+                    }
+                    Err(error) => Err($crate::database::pool_error(error)),
+                },
             },
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => match pool.get().await {
@@ -107,14 +112,19 @@ impl Database {
     pub(crate) fn open(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, Error> {
         Ok(match url {
             #[cfg(feature = "sqlite")]
-            DatabaseUrl::Sqlite(path) => Self::Sqlite {
-                pool: pool(
+            DatabaseUrl::Sqlite(path) => {
+                let pool = pool(
                     sqlite::path_str(path)?.to_owned(),
                     Box::new(|url| sqlite::establish(url).boxed()),
                     options,
-                )?,
-                writer: Default::default(),
-            },
+                )?;
+                let file = sqlite::FileWatch::start(path, pool.clone(), options.size);
+                Self::Sqlite {
+                    pool,
+                    writer: Default::default(),
+                    file,
+                }
+            }
             #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => {
                 let (url, tls) = postgres::connect_spec(url)?;
@@ -258,6 +268,7 @@ where
 pub(crate) mod sqlite {
     use diesel::{ConnectionError, ConnectionResult, SqliteConnection};
     use diesel_async::SimpleAsyncConnection as _;
+    use diesel_async::pooled_connection::deadpool::Pool;
     use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
     use futures_util::future::BoxFuture;
     use futures_util::{FutureExt as _, TryFutureExt as _};
@@ -315,6 +326,100 @@ pub(crate) mod sqlite {
             Ok(connection)
         }
         .boxed()
+    }
+
+    /// The file under a running store: deleted (say, by a clean-up script) or replaced, it would
+    /// go on taking writes through the connections still open on it, all lost at the next start.
+    /// A watch notices within a second: calls then fail as unavailable (503), and once the old
+    /// connections are closed a fresh file is made and migrated, and the store works again.
+    pub(crate) struct FileWatch {
+        path: std::path::PathBuf,
+        lost: std::sync::atomic::AtomicBool,
+    }
+
+    /// Which file a path names: device and inode, where the platform has them.
+    async fn identity(path: &std::path::Path) -> Option<(u64, u64)> {
+        let metadata = tokio::fs::metadata(path).await.ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            Some((metadata.dev(), metadata.ino()))
+        }
+        #[cfg(not(unix))]
+        Some((0, u64::from(metadata.is_file())))
+    }
+
+    impl FileWatch {
+        /// How often the file is looked at.
+        const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+        /// Starts watching `path` (which the migrations just opened) for the pool's lifetime.
+        pub(crate) fn start(
+            path: &std::path::Path,
+            pool: Pool<Connection>,
+            size: usize,
+        ) -> std::sync::Arc<Self> {
+            let watch = std::sync::Arc::new(Self {
+                path: path.to_owned(),
+                lost: Default::default(),
+            });
+            tokio::spawn(Self::watch(std::sync::Arc::downgrade(&watch), pool, size));
+            watch
+        }
+
+        /// An error while the file is lost.
+        pub(crate) fn check(&self) -> Result<(), Error> {
+            if self.lost.load(std::sync::atomic::Ordering::Relaxed) {
+                let path = self.path.display();
+                return Err(Error::Gone(format!(
+                    "the SQLite file {path} was deleted or replaced"
+                )));
+            }
+            Ok(())
+        }
+
+        async fn watch(watch: std::sync::Weak<Self>, pool: Pool<Connection>, size: usize) {
+            use std::sync::atomic::Ordering::Relaxed;
+            let Some(path) = watch.upgrade().map(|w| w.path.clone()) else {
+                return;
+            };
+            let mut known = identity(&path).await;
+            loop {
+                tokio::time::sleep(Self::EVERY).await;
+                let Some(this) = watch.upgrade() else { return }; // the store is gone
+                let now = identity(&path).await;
+                if now.is_some() && now == known {
+                    continue;
+                }
+                if !this.lost.swap(true, Relaxed) {
+                    tracing::error!(
+                        path = %path.display(),
+                        "the SQLite session file was deleted or replaced under the running \
+                         store: answering 503 until a fresh one is made; the sessions in the \
+                         old one are lost"
+                    );
+                }
+                // Close every connection to the old file: idle ones now, busy ones as they
+                // come back (more of them than the pool's size are dropped on return).
+                pool.retain(|_, _| false);
+                pool.resize(0);
+                for _ in 0..500 {
+                    if pool.status().size == 0 {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                let url = crate::DatabaseUrl::Sqlite(path.clone());
+                if let Err(error) = super::Database::migrate(&url, 0).await {
+                    tracing::error!(%error, "cannot make a fresh SQLite session file; will retry");
+                    continue;
+                }
+                known = identity(&path).await;
+                pool.resize(size);
+                this.lost.store(false, Relaxed);
+                tracing::warn!(path = %path.display(), "a fresh SQLite session file is in place");
+            }
+        }
     }
 
     pub(crate) fn path_str(path: &std::path::Path) -> Result<&str, Error> {

@@ -29,6 +29,10 @@ pub enum Error {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
+    /// The database is gone from under the store (an SQLite file deleted); a fresh one is on its
+    /// way.
+    #[error("the session database is gone: {0}")]
+    Gone(String),
     /// Redis failed or did not answer in time.
     #[error("Redis failed: {0}")]
     Redis(String),
@@ -53,7 +57,7 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Self::Pool(_) | Self::Query(_) | Self::Redis(_) | Self::Connect { .. }
+            Self::Pool(_) | Self::Query(_) | Self::Redis(_) | Self::Gone(_) | Self::Connect { .. }
         )
     }
 }

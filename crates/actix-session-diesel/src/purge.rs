@@ -63,7 +63,8 @@ impl DieselSessionStore {
     #[allow(irrefutable_let_patterns)] // with only the `sqlite` feature
     pub async fn clear_expired(&self) -> Result<u64, Error> {
         #[cfg(feature = "sqlite")]
-        if let Database::Sqlite { pool, .. } = &self.database {
+        if let Database::Sqlite { pool, file, .. } = &self.database {
+            file.check()?;
             let _turn = self.database.writer_turn().await;
             let mut conn = pool.get().await.map_err(pool_error)?;
             let now = self.now();
@@ -146,7 +147,8 @@ impl DieselSessionStore {
         // One arm per backend, not `with_connection!`: only PostgreSQL has `FOR UPDATE`.
         let deleted = match &self.database {
             #[cfg(feature = "sqlite")]
-            Database::Sqlite { pool, .. } => {
+            Database::Sqlite { pool, file, .. } => {
+                file.check()?;
                 let _turn = self.database.writer_turn().await;
                 let mut conn = pool.get().await.map_err(pool_error)?;
                 let expired = expired_batch!(now, batch);

@@ -9,4 +9,5 @@ mod common;
 mod guard;
 mod postgres;
 mod purge;
+mod sqlite;
 mod suite;
