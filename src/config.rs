@@ -134,10 +134,15 @@ pub struct SessionSettings {
     #[arg(long, env = "SESSION_SAVE_EVERY_REQUEST", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub session_save_every_request: bool,
 
-    /// Signs the session cookie: 64 bytes or more. Without it a random key is made at start, and
-    /// sessions do not survive a restart. Instances that share sessions must share the key.
+    /// Signs the session cookie: 64 bytes or more. Without it, the key in `--secret-key-file` is
+    /// used, made there on first start. Instances that share sessions must share the key.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<SecretKey>,
+
+    /// Where the key is kept when `--secret-key` is not given [default: beside an SQLite
+    /// database, else data/secret_key].
+    #[arg(long, env = "SECRET_KEY_FILE")]
+    pub secret_key_file: Option<std::path::PathBuf>,
 }
 
 /// The cookie-signing key. Its `Debug` never shows the key.
@@ -222,6 +227,7 @@ mod tests {
         assert!(!session.session_expire_at_browser_close);
         assert!(!session.session_save_every_request);
         assert!(session.secret_key.is_none());
+        assert!(session.secret_key_file.is_none());
         assert_eq!(session.session_backend, SessionBackendKind::Db);
         assert_eq!(session.redis_url, None);
         assert_eq!(settings.purge_interval, Duration::from_secs(3600));

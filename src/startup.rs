@@ -4,16 +4,16 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_session_diesel::PurgeHandle;
-use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context as _, bail};
 
 use crate::clock::Clock;
-use crate::config::{SessionSettings, Settings};
+use crate::config::Settings;
 use crate::routes;
 use crate::sessions::backend::SessionBackend;
+use crate::sessions::secret_key::{default_key_file, signing_key};
 use crate::sessions::{SessionInfo, session_middleware};
 use crate::telemetry::{self, RequestIds};
 use crate::visits::Visits;
@@ -46,7 +46,9 @@ impl Application {
             .database()
             .map(|database| database.spawn_background_purge(settings.purge_interval));
         let session_settings = settings.session.clone();
-        let key = signing_key(&session_settings);
+        let key_file = (session_settings.secret_key_file.clone())
+            .unwrap_or_else(|| default_key_file(&settings.database.database_url));
+        let key = signing_key(session_settings.secret_key.as_ref(), &key_file)?;
         // One `web::Data` per dependency: each handler asks for what it uses.
         let templates = web::Data::new(Templates::load().context("templates do not parse")?);
         let visits = web::Data::new(Visits {
@@ -122,17 +124,5 @@ impl Application {
             purge.stop().await;
         }
         served
-    }
-}
-
-fn signing_key(settings: &SessionSettings) -> Key {
-    match &settings.secret_key {
-        Some(secret) => secret.0.clone(),
-        None => {
-            tracing::warn!(
-                "no SECRET_KEY given: using a random one, so sessions will not survive a restart"
-            );
-            Key::generate()
-        }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod error_pages;
+pub mod secret_key;
 pub mod signed_cookie;
 
 use actix_session::SessionMiddleware;

@@ -72,6 +72,7 @@ pub fn test_settings(dir: &TempDir) -> Settings {
             session_expire_at_browser_close: false,
             session_save_every_request: false,
             secret_key: Some(TEST_SECRET.parse().unwrap()),
+            secret_key_file: None,
         },
         purge_interval: std::time::Duration::from_secs(3600),
     }

@@ -308,3 +308,25 @@ async fn a_foreign_cookie_that_is_not_ascii_does_not_cost_the_session() {
     assert_eq!(stored_sessions(&app), 1, "no new session per request");
     assert!(app.logged("WARN", "not ASCII"), "{:#?}", app.logs());
 }
+
+/// A restart forgot every session: each start made a fresh random key. Now the first start keeps
+/// a key beside the database, readable by its owner only, and the next start uses it.
+#[tokio::test]
+async fn a_restart_keeps_sessions_with_no_setup() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let app = spawn_app_with(|s| s.session.secret_key = None).await;
+    let cookie = session_cookie_pair(&app.get("/session/").await);
+    let key_file = app.dir.path().join("secret_key");
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "only its owner may read it");
+    let app = app.restart().await;
+    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
+    assert_eq!(views_shown(&html), 2, "the session outlived the restart");
+}
+
+#[tokio::test]
+async fn a_given_secret_key_makes_no_key_file() {
+    let app = spawn_app().await;
+    app.get("/session/").await;
+    assert!(!app.dir.path().join("secret_key").exists());
+}
