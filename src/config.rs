@@ -36,6 +36,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "made once, at start")]
 pub enum Command {
     /// Run the web site (the default when no subcommand is given).
     Serve(Settings),
