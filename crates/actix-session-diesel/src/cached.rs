@@ -2,12 +2,14 @@
 //! first, then the cache; reads try the cache and fall back to the database. The database is the
 //! truth: a cache that fails is logged and bypassed, never the reason a request fails.
 
-use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session::storage::SessionKey;
 use actix_web::cookie::time::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Row, SessionState, is_issued_key, refused, to_json};
-use crate::{DieselSessionStore, Error, guard};
+use crate::guard::Turns;
+use crate::protocol::{Rows, session_store_over_rows};
+use crate::store::Row;
+use crate::{DieselSessionStore, Error};
 
 /// Where a [`CachedDbStore`] keeps its copies.
 #[derive(Clone)]
@@ -177,20 +179,12 @@ impl CachedDbStore {
         }
     }
 
-    /// The live session under `key`: from the cache if it holds a live copy, else from the
-    /// database (and then cached).
-    async fn load_row(&self, key: &str) -> Result<Option<Row>, Error> {
+    /// A cached copy that is still live by the store's clock.
+    async fn cached(&self, key: &str) -> Option<Entry> {
         match self.cache.get(key).await {
             Ok(Some(cached)) => match serde_json::from_str::<Entry>(&cached) {
                 Ok(entry) if entry.expires > self.store.clock.now().timestamp_millis() => {
-                    let expires = chrono::DateTime::from_timestamp_millis(entry.expires)
-                        .unwrap_or_default()
-                        .naive_utc();
-                    return Ok(Some(Row {
-                        data: entry.data,
-                        version: entry.version,
-                        expires,
-                    }));
+                    return Some(entry);
                 }
                 Ok(_) => {} // expired: the database decides
                 Err(error) => {
@@ -200,41 +194,31 @@ impl CachedDbStore {
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "session cache read failed; using the database"),
         }
-        let row = self.store.load_row(key).await?;
-        if let Some(row) = &row {
-            self.remember(key, row).await;
-        }
-        Ok(row)
+        None
     }
 }
 
-impl SessionStore for CachedDbStore {
-    async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
-        let key = key.as_ref();
-        if !is_issued_key(key) {
-            return Ok(None);
-        }
-        self.store.turns.wait(key).await;
-        let row = self
-            .load_row(key)
-            .await
-            .map_err(|e| LoadError::Other(refused(e)))?;
-        let Some(row) = row else { return Ok(None) };
-        guard::saw(key, row.version);
-        row.state().map(Some)
+impl Rows for CachedDbStore {
+    fn turns(&self) -> &Turns {
+        &self.store.turns
     }
 
-    async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        guard::check_renewal().map_err(|e| SaveError::Other(refused(e)))?;
-        let data = to_json(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        let key = self
-            .store
-            .insert(&data, ttl)
-            .await
-            .map_err(|e| SaveError::Other(refused(e)))?;
-        guard::saw(key.as_ref(), 0);
+    /// From the cache if it holds a live copy, else from the database (and then cached).
+    async fn load_row(&self, key: &str) -> Result<Option<(i64, String)>, Error> {
+        if let Some(entry) = self.cached(key).await {
+            return Ok(Some((entry.version, entry.data)));
+        }
+        let row = self.store.load_live(key).await?;
+        if let Some(row) = &row {
+            self.remember(key, row).await;
+        }
+        Ok(row.map(|row| (row.version, row.data)))
+    }
+
+    async fn insert(&self, data: &str, ttl: &Duration) -> Result<SessionKey, Error> {
+        let key = self.store.insert(data, ttl).await?;
         let row = Row {
-            data,
+            data: data.to_owned(),
             version: 0,
             expires: self.store.expiry(ttl),
         };
@@ -242,54 +226,43 @@ impl SessionStore for CachedDbStore {
         Ok(key)
     }
 
-    async fn update(
+    async fn update_row(
         &self,
-        key: SessionKey,
-        state: SessionState,
+        key: &str,
+        data: &str,
+        expected: i64,
         ttl: &Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        let seen = guard::version_seen(key.as_ref()).map_err(|e| UpdateError::Other(refused(e)))?;
-        let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let updated = self.store.update_row(key.as_ref(), &data, seen, ttl).await;
-        let version = match updated {
-            Ok(Some(version)) => version,
+    ) -> Result<Option<i64>, Error> {
+        let updated = self.store.update_row(key, data, expected, ttl).await;
+        match &updated {
+            Ok(Some(version)) => {
+                let row = Row {
+                    data: data.to_owned(),
+                    version: *version,
+                    expires: self.store.expiry(ttl),
+                };
+                self.remember(key, &row).await;
+            }
             // Whatever the cache holds lost the race or is gone: let the next load ask the
             // database.
-            Ok(None) => {
-                self.forget(key.as_ref()).await;
-                return Err(UpdateError::Other(refused(Error::Conflict)));
-            }
-            Err(error) => {
-                self.forget(key.as_ref()).await;
-                return Err(UpdateError::Other(refused(error)));
-            }
-        };
-        guard::saw(key.as_ref(), version);
-        let row = Row {
-            data,
-            version,
-            expires: self.store.expiry(ttl),
-        };
-        self.remember(key.as_ref(), &row).await;
-        Ok(key)
+            Ok(None) | Err(_) => self.forget(key).await,
+        }
+        updated
     }
 
-    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
-        self.store
-            .extend(key.as_ref(), ttl)
-            .await
-            .map_err(refused)?;
+    async fn extend(&self, key: &str, ttl: &Duration) -> Result<(), Error> {
+        self.store.extend(key, ttl).await?;
         // The cached expiry is now too early: the next load refills it from the database.
-        self.forget(key.as_ref()).await;
+        self.forget(key).await;
         Ok(())
     }
 
-    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
-        let seen = guard::seen(key.as_ref());
-        let deleted = self.store.delete_row(key.as_ref(), seen).await;
+    async fn delete_row(&self, key: &str, seen: Option<i64>) -> Result<Option<i64>, Error> {
+        let deleted = self.store.delete_row(key, seen).await;
         // Deleted or not, the cached copy is no longer to be trusted.
-        self.forget(key.as_ref()).await;
-        guard::deleted(key.as_ref(), deleted.map_err(refused)?);
-        Ok(())
+        self.forget(key).await;
+        deleted
     }
 }
+
+session_store_over_rows!(CachedDbStore);

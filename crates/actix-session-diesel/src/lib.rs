@@ -63,6 +63,7 @@ mod clock;
 mod database;
 mod error;
 mod guard;
+mod protocol;
 mod purge;
 #[cfg(feature = "redis-store")]
 mod redis_store;

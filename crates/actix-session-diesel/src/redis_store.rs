@@ -4,15 +4,13 @@
 
 use std::time::Duration as StdDuration;
 
-use actix_session::storage::{
-    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
-};
+use actix_session::storage::{SessionKey, generate_session_key};
 use actix_web::cookie::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands as _, Script};
 
-use crate::guard::{self, Turns};
-use crate::store::{SessionState, from_json, is_issued_key, refused, to_json};
+use crate::guard::Turns;
+use crate::protocol::{Rows, session_store_over_rows};
 use crate::{Error, redact_password};
 
 /// Stores a new session unless its key is taken: 1 if stored.
@@ -99,6 +97,16 @@ impl RedisSessionStore {
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
+}
+
+fn millis(ttl: &Duration) -> i64 {
+    ttl.whole_milliseconds().clamp(1, i64::MAX.into()) as i64
+}
+
+impl Rows for RedisSessionStore {
+    fn turns(&self) -> &Turns {
+        &self.turns
+    }
 
     async fn load_row(&self, key: &str) -> Result<Option<(i64, String)>, Error> {
         let (version, data): (Option<i64>, Option<String>) = self
@@ -109,101 +117,65 @@ impl RedisSessionStore {
             .map_err(redis_error)?;
         Ok(version.zip(data))
     }
-}
 
-fn millis(ttl: &Duration) -> i64 {
-    ttl.whole_milliseconds().clamp(1, i64::MAX.into()) as i64
-}
-
-impl SessionStore for RedisSessionStore {
-    async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
-        let key = key.as_ref();
-        if !is_issued_key(key) {
-            return Ok(None);
-        }
-        self.turns.wait(key).await;
-        let row = self
-            .load_row(key)
-            .await
-            .map_err(|e| LoadError::Other(refused(e)))?;
-        let Some((version, data)) = row else {
-            return Ok(None);
-        };
-        guard::saw(key, version);
-        from_json(&data).map(Some)
-    }
-
-    async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        guard::check_renewal().map_err(|e| SaveError::Other(refused(e)))?;
-        let data = to_json(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+    async fn insert(&self, data: &str, ttl: &Duration) -> Result<SessionKey, Error> {
         // A collision of 64 random alphanumerics will not happen; if one ever does, draw again.
         loop {
             let key = generate_session_key();
             let stored: i64 = self.scripts[0]
                 .key(self.key(key.as_ref()))
-                .arg(&data)
+                .arg(data)
                 .arg(millis(ttl))
                 .invoke_async(&mut self.connection.clone())
                 .await
-                .map_err(|e| SaveError::Other(refused(redis_error(e))))?;
+                .map_err(redis_error)?;
             if stored == 1 {
-                guard::saw(key.as_ref(), 0);
                 return Ok(key);
             }
         }
     }
 
-    async fn update(
+    async fn update_row(
         &self,
-        key: SessionKey,
-        state: SessionState,
+        key: &str,
+        data: &str,
+        expected: i64,
         ttl: &Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        let seen = guard::version_seen(key.as_ref()).map_err(|e| UpdateError::Other(refused(e)))?;
-        let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+    ) -> Result<Option<i64>, Error> {
         let version: i64 = self.scripts[1]
-            .key(self.key(key.as_ref()))
-            .arg(seen)
-            .arg(&data)
+            .key(self.key(key))
+            .arg(expected)
+            .arg(data)
             .arg(millis(ttl))
             .invoke_async(&mut self.connection.clone())
             .await
-            .map_err(|e| UpdateError::Other(refused(redis_error(e))))?;
-        if version < 0 {
-            return Err(UpdateError::Other(refused(Error::Conflict)));
-        }
-        guard::saw(key.as_ref(), version);
-        Ok(key)
+            .map_err(redis_error)?;
+        Ok((version >= 0).then_some(version))
     }
 
-    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+    async fn extend(&self, key: &str, ttl: &Duration) -> Result<(), Error> {
         let _: bool = self
             .connection
             .clone()
-            .pexpire(self.key(key.as_ref()), millis(ttl))
+            .pexpire(self.key(key), millis(ttl))
             .await
-            .map_err(|e| refused(redis_error(e)))?;
+            .map_err(redis_error)?;
         Ok(())
     }
 
-    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
-        let seen = guard::seen(key.as_ref()).map(|v| v.to_string());
+    async fn delete_row(&self, key: &str, seen: Option<i64>) -> Result<Option<i64>, Error> {
         let deleted: i64 = self.scripts[2]
-            .key(self.key(key.as_ref()))
-            .arg(seen.unwrap_or_default())
+            .key(self.key(key))
+            .arg(seen.map(|v| v.to_string()).unwrap_or_default())
             .invoke_async(&mut self.connection.clone())
             .await
-            .map_err(|e| refused(redis_error(e)))?;
+            .map_err(redis_error)?;
         match deleted {
-            -1 => Err(refused(Error::Conflict)),
-            -2 => {
-                guard::deleted(key.as_ref(), None);
-                Ok(())
-            }
-            version => {
-                guard::deleted(key.as_ref(), Some(version));
-                Ok(())
-            }
+            -1 => Err(Error::Conflict),
+            -2 => Ok(None),
+            version => Ok(Some(version)),
         }
     }
 }
+
+session_store_over_rows!(RedisSessionStore);

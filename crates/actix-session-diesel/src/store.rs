@@ -1,11 +1,8 @@
 //! [`SessionStore`] on diesel: Django's `db` session engine for actix-session.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_session::storage::{
-    LoadError, SaveError, SessionKey, SessionStore, UpdateError, generate_session_key,
-};
+use actix_session::storage::{SessionKey, generate_session_key};
 use actix_web::cookie::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -13,12 +10,11 @@ use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_async::RunQueryDsl;
 
 use crate::database::{Database, with_connection};
+use crate::guard::Turns;
+use crate::protocol::{Rows, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
-use crate::{Backend, Clock, Error, guard};
-
-/// actix-session's state: each value is already a JSON document.
-pub(crate) type SessionState = HashMap<String, String>;
+use crate::{Backend, Clock, Error};
 
 /// Sessions in the `sessions` table of SQLite or PostgreSQL, for actix-session.
 ///
@@ -43,35 +39,15 @@ pub struct DieselSessionStore {
     pub(crate) database: Database,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) purge: PurgeSettings,
-    pub(crate) turns: guard::Turns,
+    pub(crate) turns: Turns,
 }
 
-/// A live session as stored.
+/// A live session as stored, with its expiry (which the cache in front of a store keeps too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Row {
     pub data: String,
     pub expires: NaiveDateTime,
     pub version: i64,
-}
-
-impl Row {
-    /// The state actix-session gets; data that is not a session is a deserialization error.
-    pub fn state(&self) -> Result<SessionState, LoadError> {
-        from_json(&self.data)
-    }
-}
-
-pub(crate) fn to_json(state: &SessionState) -> Result<String, Error> {
-    Ok(serde_json::to_string(state)?)
-}
-
-pub(crate) fn from_json(data: &str) -> Result<SessionState, LoadError> {
-    serde_json::from_str(data).map_err(|e| LoadError::Deserialization(e.into()))
-}
-
-/// Keys come from actix-session's generator: 64 ASCII alphanumerics. Anything else is forged.
-pub(crate) fn is_issued_key(key: &str) -> bool {
-    key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 impl DieselSessionStore {
@@ -92,8 +68,8 @@ impl DieselSessionStore {
             .unwrap_or(NaiveDateTime::MAX)
     }
 
-    /// The live session under `key`, or `None`.
-    pub(crate) async fn load_row(&self, key: &str) -> Result<Option<Row>, Error> {
+    /// The live session under `key`, with its expiry, or `None`.
+    pub(crate) async fn load_live(&self, key: &str) -> Result<Option<Row>, Error> {
         if !is_issued_key(key) {
             return Ok(None);
         }
@@ -119,9 +95,21 @@ impl DieselSessionStore {
             version,
         }))
     }
+}
 
-    /// Stores `data` (JSON) under a new random key, at version 0.
-    pub(crate) async fn insert(&self, data: &str, ttl: &Duration) -> Result<SessionKey, Error> {
+impl Rows for DieselSessionStore {
+    fn turns(&self) -> &Turns {
+        &self.turns
+    }
+
+    async fn load_row(&self, key: &str) -> Result<Option<(i64, String)>, Error> {
+        Ok(self
+            .load_live(key)
+            .await?
+            .map(|row| (row.version, row.data)))
+    }
+
+    async fn insert(&self, data: &str, ttl: &Duration) -> Result<SessionKey, Error> {
         let expire_date = self.expiry(ttl);
         // A collision of 64 random alphanumerics will not happen; if one ever does, draw again
         // rather than overwrite another visitor's session.
@@ -148,9 +136,7 @@ impl DieselSessionStore {
         }
     }
 
-    /// Replaces the data under `key` if that session is live and still at `expected`, and
-    /// returns the new version; `None` when it changed, expired or vanished meanwhile.
-    pub(crate) async fn update_row(
+    async fn update_row(
         &self,
         key: &str,
         data: &str,
@@ -177,14 +163,13 @@ impl DieselSessionStore {
         })
     }
 
-    /// Moves the expiry of a live session to `ttl` from now; false if there is none to extend.
-    pub(crate) async fn extend(&self, key: &str, ttl: &Duration) -> Result<bool, Error> {
+    async fn extend(&self, key: &str, ttl: &Duration) -> Result<(), Error> {
         if !is_issued_key(key) {
-            return Ok(false);
+            return Ok(());
         }
         let (now, expire_date) = (self.now(), self.expiry(ttl));
         let _turn = self.database.writer_turn().await;
-        let extended = with_connection!(&self.database, |conn| {
+        with_connection!(&self.database, |conn| {
             let live = sessions::table
                 .find(key)
                 .filter(sessions::expire_date.gt(now));
@@ -193,18 +178,11 @@ impl DieselSessionStore {
                 .execute(conn)
                 .await
         })?;
-        Ok(extended == 1)
+        Ok(())
     }
 
-    /// Deletes the session under `key` and returns the version its row had (`None`: there was
-    /// none). When the caller `seen` the session at a version and it has changed since, nothing is
-    /// deleted: [`Error::Conflict`], so that a `renew()` of outdated data cannot destroy the newer
-    /// change.
-    pub(crate) async fn delete_row(
-        &self,
-        key: &str,
-        seen: Option<i64>,
-    ) -> Result<Option<i64>, Error> {
+    /// A `renew()` of outdated data must not destroy the newer change: see [`Rows::delete_row`].
+    async fn delete_row(&self, key: &str, seen: Option<i64>) -> Result<Option<i64>, Error> {
         let _turn = self.database.writer_turn().await;
         let deleted = with_connection!(&self.database, |conn| {
             let row = sessions::table.find(key);
@@ -241,79 +219,4 @@ impl DieselSessionStore {
     }
 }
 
-/// A store error for actix-session, remembered for `session_guard` on the way.
-pub(crate) fn refused(error: Error) -> anyhow::Error {
-    guard::failed(error).into()
-}
-
-impl SessionStore for DieselSessionStore {
-    async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, LoadError> {
-        let key = key.as_ref();
-        if !is_issued_key(key) {
-            return Ok(None);
-        }
-        self.turns.wait(key).await;
-        let row = self
-            .load_row(key)
-            .await
-            .map_err(|e| LoadError::Other(refused(e)))?;
-        let Some(row) = row else { return Ok(None) };
-        // Even a damaged row's version: actix-session goes on to update it with fresh data.
-        guard::saw(key, row.version);
-        row.state().map(Some)
-    }
-
-    async fn save(&self, state: SessionState, ttl: &Duration) -> Result<SessionKey, SaveError> {
-        guard::check_renewal().map_err(|e| SaveError::Other(refused(e)))?;
-        let data = to_json(&state).map_err(|e| SaveError::Serialization(e.into()))?;
-        let key = self
-            .insert(&data, ttl)
-            .await
-            .map_err(|e| SaveError::Other(refused(e)))?;
-        guard::saw(key.as_ref(), 0);
-        Ok(key)
-    }
-
-    async fn update(
-        &self,
-        key: SessionKey,
-        state: SessionState,
-        ttl: &Duration,
-    ) -> Result<SessionKey, UpdateError> {
-        let seen = guard::version_seen(key.as_ref()).map_err(|e| UpdateError::Other(refused(e)))?;
-        let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        match self.update_row(key.as_ref(), &data, seen, ttl).await {
-            Ok(Some(version)) => {
-                guard::saw(key.as_ref(), version);
-                Ok(key)
-            }
-            Ok(None) => Err(UpdateError::Other(refused(Error::Conflict))),
-            Err(error) => Err(UpdateError::Other(refused(error))),
-        }
-    }
-
-    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
-        self.extend(key.as_ref(), ttl).await.map_err(refused)?;
-        Ok(())
-    }
-
-    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
-        let seen = guard::seen(key.as_ref());
-        let version = self.delete_row(key.as_ref(), seen).await.map_err(refused)?;
-        guard::deleted(key.as_ref(), version);
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_issued_keys_are_accepted() {
-        assert!(is_issued_key(generate_session_key().as_ref()));
-        assert!(!is_issued_key("short"));
-        assert!(!is_issued_key(&"a".repeat(65)));
-        assert!(!is_issued_key(&format!("{}'", "a".repeat(63))));
-    }
-}
+session_store_over_rows!(DieselSessionStore);
