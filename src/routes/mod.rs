@@ -4,7 +4,6 @@ pub mod cookie_counter;
 pub mod home;
 pub mod session_counter;
 
-use actix_files::Files;
 use actix_session::SessionMiddleware;
 use actix_web::http::header::{ALLOW, HeaderValue, LOCATION};
 use actix_web::http::{Method, StatusCode};
@@ -13,10 +12,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::sessions::backend::SessionBackend;
 use crate::sessions::with_sessions;
 use crate::views::ErrorPage;
+use crate::web::static_files;
 use crate::web::templates::{RenderError, Templates};
-
-/// Served from the source tree: CSS is edited more often than the binary is rebuilt.
-const STATIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
 
 /// The site's routes. `sessions` makes the session middleware (each page with sessions gets its
 /// own instance, inside the whole stack of `with_sessions!`).
@@ -38,7 +35,8 @@ pub fn configure(
         .service(cookie_counter::scope())
         // `GET /session/`, `GET /session/about/`, `POST /session/reset`.
         .service(with_sessions!(session_counter::scope(), sessions()))
-        .service(Files::new("/static", STATIC_DIR))
+        // `GET /static/{name}`: the stylesheet, the inspector's script, the icon.
+        .service(static_files::file)
         .default_service(web::to(not_found));
 }
 

@@ -6,4 +6,5 @@ pub mod headers;
 pub mod limits;
 pub mod origin;
 pub mod request_cookies;
+pub mod static_files;
 pub mod templates;

@@ -44,11 +44,37 @@ async fn home_shows_both_counters_without_counting_or_writing() {
 }
 
 #[tokio::test]
-async fn stylesheet_is_served() {
+async fn stylesheet_script_and_icon_are_served() {
     let app = spawn_app().await;
-    let response = app.get("/static/style.css").await;
-    assert_eq!(response.status(), 200);
-    assert!(response.text().await.unwrap().contains(".count"));
+    for (path, media_type, sample) in [
+        ("/static/style.css", "text/css; charset=utf-8", ".count"),
+        (
+            "/static/inspector.js",
+            "text/javascript; charset=utf-8",
+            "data-set-cookie",
+        ),
+        ("/static/favicon.svg", "image/svg+xml", "<svg"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], media_type, "{path}");
+        assert!(response.text().await.unwrap().contains(sample), "{path}");
+    }
+    assert_eq!(app.get("/static/nope.css").await.status(), 404);
+}
+
+/// Every page names its icon, so that the browser does not ask for `/favicon.ico` (a 404 in
+/// devtools' Network tab on every page).
+#[tokio::test]
+async fn every_page_names_its_icon() {
+    let app = spawn_app().await;
+    for path in ["/", "/hello/", "/cookie/", "/session/", "/nope"] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert!(
+            html.contains(r#"<link rel="icon" href="/static/favicon.svg""#),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
