@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use diesel::prelude::*;
 
-use crate::helpers::{ServerProcess, set_cookie, spawn_app_on_real_time, views_shown};
+use crate::helpers::{ServerProcess, eventually, set_cookie, spawn_app_on_real_time, views_shown};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cookies-vs-sessions"))
@@ -235,7 +235,8 @@ async fn the_log_says_where_to_click_then_one_short_line_per_request() {
         .to_str()
         .unwrap()
         .to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let logged = async || server.stderr().iter().any(|line| line.contains(&id));
+    assert!(eventually(logged).await, "no line for {id}");
     let logs = server.stderr();
     let lines: Vec<_> = logs.iter().filter(|line| line.contains(&id)).collect();
     assert_eq!(lines.len(), 1, "{logs:#?}");
@@ -262,7 +263,8 @@ async fn json_logs_are_one_object_per_line() {
         .to_str()
         .unwrap()
         .to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let logged = async || server.stderr().iter().any(|line| line.contains(&id));
+    assert!(eventually(logged).await, "no line for {id}");
     let lines: Vec<serde_json::Value> = server
         .stderr()
         .iter()
