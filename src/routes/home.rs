@@ -17,6 +17,7 @@ pub async fn home(
 ) -> Result<HttpResponse, RenderError> {
     let cookie_record = read_visit_record(&RequestCookies::from_request(&req));
     let page = HomePage {
+        home: true,
         cookie_visits: cookie_record.map(|r| r.visits),
         session_visits: session.visit_record().map(|r| r.visits),
         num_visits: session.num_visits(),

@@ -130,6 +130,8 @@ impl CounterPage {
 /// The home page: both counters as they stand, read without counting.
 #[derive(Debug, Serialize)]
 pub struct HomePage {
+    /// Marks the page for the navigation (`aria-current`).
+    pub home: bool,
     pub cookie_visits: Option<u32>,
     pub session_visits: Option<u32>,
     pub num_visits: u32,

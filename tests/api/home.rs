@@ -94,3 +94,27 @@ async fn hello_is_stateless() {
     assert!(response.headers().get("vary").is_none());
     assert!(response.text().await.unwrap().contains("<h1>Hello</h1>"));
 }
+
+/// Screen readers announce which page of the navigation is the current one.
+#[tokio::test]
+async fn the_navigation_marks_where_the_visitor_is() {
+    let app = spawn_app().await;
+    let current = |html: &str| -> Vec<String> {
+        html.split("<a ")
+            .filter(|link| link.contains("aria-current"))
+            .map(|link| link.split('>').next().unwrap().to_owned())
+            .collect()
+    };
+    for (path, expected) in [
+        ("/", vec![r#"class="brand" href="/" aria-current="page""#]),
+        ("/cookie/", vec![r#"href="/cookie/" aria-current="page""#]),
+        (
+            "/session/about/",
+            vec![r#"href="/session/" aria-current="true""#],
+        ),
+        ("/hello/", vec![]),
+    ] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert_eq!(current(&html), expected, "{path}");
+    }
+}
