@@ -62,6 +62,7 @@ impl Application {
             signing_key: key.clone(),
             save_every_request: session_settings.session_save_every_request,
             age: chrono::TimeDelta::seconds(session_settings.session_cookie_age.into()),
+            until_browser_close: session_settings.session_expire_at_browser_close,
         });
         let request_ids = Arc::new(RequestIds::new());
         let log_ids = request_ids.clone();

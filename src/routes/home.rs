@@ -1,9 +1,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, route, web};
+use chrono::TimeDelta;
 
 use crate::sessions::SessionInfo;
-use crate::views::{EmptyPage, HomePage};
-use crate::visits::cookies::read_visit_record;
+use crate::views::{EmptyPage, HomePage, describe_period};
+use crate::visits::cookies::{CookieAge, read_visit_record};
 use crate::visits::session::TypedSession;
 use crate::web::request_cookies::RequestCookies;
 use crate::web::templates::{RenderError, Templates};
@@ -14,6 +15,7 @@ pub async fn home(
     session: TypedSession,
     templates: web::Data<Templates>,
     info: web::Data<SessionInfo>,
+    cookie_age: web::Data<CookieAge>,
 ) -> Result<HttpResponse, RenderError> {
     let cookie_record = read_visit_record(&RequestCookies::from_request(&req));
     let page = HomePage {
@@ -22,6 +24,10 @@ pub async fn home(
         session_visits: session.visit_record().map(|r| r.visits),
         num_visits: session.num_visits(),
         backend: info.backend_label.clone(),
+        in_cookie: info.in_cookie(),
+        cookie_age: describe_period(TimeDelta::seconds(cookie_age.0.into())),
+        session_age: describe_period(info.age),
+        until_browser_close: info.until_browser_close,
     };
     templates.page(StatusCode::OK, "home.html", &page)
 }

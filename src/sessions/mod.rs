@@ -50,6 +50,8 @@ pub struct SessionInfo {
     pub signing_key: Key,
     pub save_every_request: bool,
     pub age: chrono::TimeDelta,
+    /// `sessionid` is a browser-session cookie (`--session-expire-at-browser-close`).
+    pub until_browser_close: bool,
 }
 
 impl SessionInfo {

@@ -137,6 +137,13 @@ pub struct HomePage {
     pub num_visits: u32,
     /// Where session data lives, in words.
     pub backend: String,
+    /// True with the signed-cookie backend: the data is in the cookie itself.
+    pub in_cookie: bool,
+    /// The counter cookies' Max-Age and the session's lifetime, in words ("14 days").
+    pub cookie_age: String,
+    pub session_age: String,
+    /// `--session-expire-at-browser-close`.
+    pub until_browser_close: bool,
 }
 
 /// `error.html`.

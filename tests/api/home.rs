@@ -1,4 +1,6 @@
-use crate::helpers::{set_cookies, spawn_app, text_of};
+use cookies_vs_sessions::config::SessionBackendKind;
+
+use crate::helpers::{set_cookies, spawn_app, spawn_app_with, text_of};
 
 #[tokio::test]
 async fn home_links_to_both_counters_and_compares_them() {
@@ -117,4 +119,47 @@ async fn the_navigation_marks_where_the_visitor_is() {
         let html = app.get(path).await.text().await.unwrap();
         assert_eq!(current(&html), expected, "{path}");
     }
+}
+
+/// The comparison table tells what this server does, not what it would do by default.
+#[tokio::test]
+async fn the_comparison_follows_the_settings() {
+    let cell = |html: &str, id: &str| text_of(html, &format!(r#"id="{id}">"#)).to_owned();
+    let html = spawn_app().await.get("/").await.text().await.unwrap();
+    assert_eq!(
+        cell(&html, "cookie-lifetime"),
+        "yes, until its Max-Age: 14 days here"
+    );
+    assert_eq!(cell(&html, "session-lifetime"), "yes, for 14 days here");
+    assert_eq!(
+        cell(&html, "where-session-data-lives"),
+        "on the server: SQLite database"
+    );
+    assert_eq!(
+        cell(&html, "session-revocable"),
+        "yes: it deletes the stored session"
+    );
+
+    let app = spawn_app_with(|s| {
+        s.cookie_age = 600;
+        s.session.session_cookie_age = 3600;
+        s.session.session_expire_at_browser_close = true;
+        s.session.session_backend = SessionBackendKind::SignedCookie;
+    })
+    .await;
+    let html = app.get("/").await.text().await.unwrap();
+    assert_eq!(
+        cell(&html, "cookie-lifetime"),
+        "yes, until its Max-Age: 10 minutes here"
+    );
+    assert!(cell(&html, "session-lifetime").contains("forgets it after 1 hour"));
+    assert_eq!(
+        cell(&html, "where-session-data-lives"),
+        "in your browser too, in one signed cookie"
+    );
+    assert_eq!(
+        cell(&html, "session-revocable"),
+        "no: a copy stays valid until it expires"
+    );
+    assert!(html.contains("the data travels in the session cookie itself"));
 }
