@@ -12,11 +12,9 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use anyhow::{Context as _, bail};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::SessionState;
 use super::signed_cookie::SignedCookieStore;
 use crate::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
-
-/// actix-session's session state.
-type SessionState = std::collections::HashMap<String, String>;
 
 /// Bytes of keys and data an in-process cache holds at most (about 45,000 of this site's
 /// sessions). With 100,000 sessions the benchmark's server reached 59-78 MB of RSS.

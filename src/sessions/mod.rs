@@ -16,6 +16,9 @@ use actix_web::cookie::{Key, SameSite, time::Duration};
 
 use crate::config::{SessionBackendKind, SessionSettings};
 
+/// actix-session's session state (its own alias is private): each value a JSON document.
+pub type SessionState = std::collections::HashMap<String, String>;
+
 /// Django's session cookie name.
 pub const SESSION_COOKIE: &str = "sessionid";
 

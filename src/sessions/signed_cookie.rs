@@ -3,16 +3,14 @@
 //! expiry, so a copy replayed after `--session-cookie-age` is refused, as Django's signature age
 //! check refuses it. The expiry sits beside the data in the cookie, never in the session data.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
 use serde::{Deserialize, Serialize};
 
+use super::SessionState;
 use crate::clock::Clock;
-
-type SessionState = HashMap<String, String>;
 
 #[derive(Clone)]
 pub struct SignedCookieStore {
