@@ -69,6 +69,7 @@ mod purge;
 mod redis_store;
 mod schema;
 mod store;
+mod update;
 mod url;
 
 pub use builder::{DEFAULT_MIGRATION_LOCK_ID, StoreBuilder, migrate};

@@ -11,7 +11,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tokio::sync::watch;
 
-use crate::database::{Database, pool_error};
+use crate::database::Database;
+#[cfg(feature = "postgres")]
+use crate::database::pool_error;
 use crate::schema::sessions;
 use crate::{DieselSessionStore, Error};
 
@@ -63,14 +65,13 @@ impl DieselSessionStore {
     #[allow(irrefutable_let_patterns)] // with only the `sqlite` feature
     pub async fn clear_expired(&self) -> Result<u64, Error> {
         #[cfg(feature = "sqlite")]
-        if let Database::Sqlite { pool, file, .. } = &self.database {
-            file.check()?;
-            let _turn = self.database.writer_turn().await;
-            let mut conn = pool.get().await.map_err(pool_error)?;
+        if let Database::Sqlite(engine) = &self.database {
             let now = self.now();
-            let rewritten = conn
-                .spawn_blocking(move |conn| {
-                    sqlite_rewrite::keep_only_live_if_mostly_expired(conn, now)
+            let rewritten = engine
+                .write_alone(move |conn| {
+                    conn.spawn_blocking(move |conn| {
+                        sqlite_rewrite::keep_only_live_if_mostly_expired(conn, now)
+                    })
                 })
                 .await?;
             if let Some(deleted) = rewritten {
@@ -147,13 +148,15 @@ impl DieselSessionStore {
         // One arm per backend, not `with_connection!`: only PostgreSQL has `FOR UPDATE`.
         let deleted = match &self.database {
             #[cfg(feature = "sqlite")]
-            Database::Sqlite { pool, file, .. } => {
-                file.check()?;
-                let _turn = self.database.writer_turn().await;
-                let mut conn = pool.get().await.map_err(pool_error)?;
-                let expired = expired_batch!(now, batch);
-                diesel::delete(sessions::table.filter(sessions::session_key.eq_any(expired)))
-                    .execute(&mut conn)
+            Database::Sqlite(engine) => {
+                engine
+                    .write(move |conn| {
+                        let expired = expired_batch!(now, batch);
+                        diesel::delete(
+                            sessions::table.filter(sessions::session_key.eq_any(expired)),
+                        )
+                        .execute(conn)
+                    })
                     .await?
             }
             #[cfg(feature = "postgres")]

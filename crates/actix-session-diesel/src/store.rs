@@ -14,6 +14,7 @@ use crate::guard::Turns;
 use crate::protocol::{Rows, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
+use crate::update::UpdateSession;
 use crate::{Backend, Clock, Error};
 
 /// Sessions in the `sessions` table of SQLite or PostgreSQL, for actix-session.
@@ -74,7 +75,7 @@ impl DieselSessionStore {
             return Ok(None);
         }
         let now = self.now();
-        let row = with_connection!(&self.database, |conn| {
+        let row = with_connection!(&self.database, read, [key], |conn| {
             sessions::table
                 .find(key)
                 .filter(sessions::expire_date.gt(now))
@@ -115,11 +116,11 @@ impl Rows for DieselSessionStore {
         // rather than overwrite another visitor's session.
         loop {
             let key = generate_session_key();
-            let _turn = self.database.writer_turn().await;
-            let inserted = with_connection!(&self.database, |conn| {
+            let new_key: String = key.as_ref().to_owned();
+            let inserted = with_connection!(&self.database, write, [data], |conn| {
                 diesel::insert_into(sessions::table)
                     .values((
-                        sessions::session_key.eq(key.as_ref()),
+                        sessions::session_key.eq(new_key),
                         sessions::session_data.eq(data),
                         sessions::expire_date.eq(expire_date),
                     ))
@@ -144,22 +145,15 @@ impl Rows for DieselSessionStore {
         ttl: &Duration,
     ) -> Result<Option<i64>, Error> {
         let (now, expire_date) = (self.now(), self.expiry(ttl));
-        let _turn = self.database.writer_turn().await;
-        with_connection!(&self.database, |conn| {
-            let live = sessions::table
-                .find(key)
-                .filter(sessions::expire_date.gt(now))
-                .filter(sessions::version.eq(expected));
-            diesel::update(live)
-                .set((
-                    sessions::session_data.eq(data),
-                    sessions::expire_date.eq(expire_date),
-                    sessions::version.eq(sessions::version + 1),
-                ))
-                .returning(sessions::version)
-                .get_result::<i64>(conn)
-                .await
-                .optional()
+        with_connection!(&self.database, write, [key, data], |conn| {
+            let update = UpdateSession {
+                key,
+                data,
+                expected,
+                now,
+                expires: expire_date,
+            };
+            update.get_result::<i64>(conn).await.optional()
         })
     }
 
@@ -168,8 +162,7 @@ impl Rows for DieselSessionStore {
             return Ok(());
         }
         let (now, expire_date) = (self.now(), self.expiry(ttl));
-        let _turn = self.database.writer_turn().await;
-        with_connection!(&self.database, |conn| {
+        with_connection!(&self.database, write, [key], |conn| {
             let live = sessions::table
                 .find(key)
                 .filter(sessions::expire_date.gt(now));
@@ -183,8 +176,7 @@ impl Rows for DieselSessionStore {
 
     /// A `renew()` of outdated data must not destroy the newer change: see [`Rows::delete_row`].
     async fn delete_row(&self, key: &str, seen: Option<i64>) -> Result<Option<i64>, Error> {
-        let _turn = self.database.writer_turn().await;
-        let deleted = with_connection!(&self.database, |conn| {
+        let deleted = with_connection!(&self.database, write, [key], |conn| {
             let row = sessions::table.find(key);
             match seen {
                 Some(version) => {
@@ -203,7 +195,7 @@ impl Rows for DieselSessionStore {
             .optional()
         })?;
         if deleted.is_none() && seen.is_some() {
-            let changed = with_connection!(&self.database, |conn| {
+            let changed = with_connection!(&self.database, read, [key], |conn| {
                 sessions::table
                     .find(key)
                     .select(sessions::version)

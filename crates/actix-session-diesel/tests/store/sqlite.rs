@@ -1,15 +1,17 @@
-//! What only SQLite has: a file that someone can delete under the running store.
+//! What only SQLite has: a file that someone can delete under the running store, one writer
+//! thread whose commits take every write queued meanwhile, and other processes holding the lock.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_session::storage::{SessionKey, SessionStore as _};
 use actix_session_diesel::{DieselSessionStore, RequestScope};
+use diesel::connection::SimpleConnection as _;
+use diesel::prelude::*;
 
 use crate::common::{ManualClock, sqlite_store};
 
 async fn save(store: &DieselSessionStore) -> Result<SessionKey, String> {
-    let hour = actix_web::cookie::time::Duration::hours(1);
-    let save = store.save([("n".to_owned(), "1".to_owned())].into(), &hour);
+    let save = store.save(counter(1), &HOUR);
     RequestScope::new()
         .run(save)
         .await
@@ -45,4 +47,108 @@ async fn a_deleted_file_is_noticed_and_replaced_by_a_fresh_one() {
         load(&old).await.is_none(),
         "the old file's sessions are gone with it"
     );
+}
+
+const HOUR: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::hours(1);
+
+fn counter(n: usize) -> std::collections::HashMap<String, String> {
+    [("n".to_owned(), n.to_string())].into()
+}
+
+/// Loads `key` and saves `n` over what it loaded, as one request would.
+async fn bump(store: &DieselSessionStore, key: SessionKey, n: usize) -> Result<(), String> {
+    let scope = RequestScope::new();
+    scope
+        .run(async {
+            store.load(&key).await.map_err(|e| e.to_string())?;
+            store
+                .update(key, counter(n), &HOUR)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            Ok(())
+        })
+        .await
+}
+
+/// Many writes queued at once share commits; each is answered after its commit, so each is in
+/// the file for any other connection (another process) the moment its caller hears of it.
+#[tokio::test]
+async fn writes_queued_together_are_all_committed_before_they_are_answered() {
+    let (store, dir) = sqlite_store(ManualClock::new()).await;
+    let mut keys = Vec::new();
+    for _ in 0..200 {
+        keys.push(save(&store).await.unwrap());
+    }
+    let path = dir.path().join("sessions.sqlite3");
+    let updates = keys.iter().enumerate().map(|(n, key)| {
+        let (store, path) = (&store, &path);
+        async move {
+            bump(
+                store,
+                SessionKey::try_from(key.as_ref().to_owned()).unwrap(),
+                n,
+            )
+            .await?;
+            // Read back at once through a connection of its own, outside the store.
+            let mut other = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            let data: String =
+                diesel::sql_query("SELECT session_data FROM sessions WHERE session_key = ?")
+                    .bind::<diesel::sql_types::Text, _>(key.as_ref())
+                    .get_result::<Data>(&mut other)
+                    .map_err(|e| e.to_string())?
+                    .session_data;
+            Ok::<_, String>((n, data))
+        }
+    });
+    for result in futures_util::future::join_all(updates).await {
+        let (n, data) = result.unwrap();
+        assert_eq!(data, format!(r#"{{"n":"{n}"}}"#));
+    }
+}
+
+#[derive(QueryableByName)]
+struct Data {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    session_data: String,
+}
+
+/// Another process holding SQLite's write lock (a `clearsessions`, a second server) stalls
+/// writes. They fail as unavailable after the store's timeout, are never applied once the lock
+/// is free (their callers were told they failed), reads go on meanwhile, and writes work again
+/// by themselves.
+#[tokio::test]
+async fn a_write_stalled_by_another_process_fails_in_time_and_is_never_applied_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.sqlite3");
+    let store =
+        DieselSessionStore::builder(format!("sqlite://{}", path.display()).parse().unwrap())
+            .timeout(Duration::from_millis(300))
+            .build()
+            .await
+            .unwrap();
+    let key = save(&store).await.unwrap();
+    let copy = || SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+
+    let mut other = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let stalled = bump(&store, copy(), 2).await;
+    let waited = started.elapsed();
+    let error = stalled.expect_err("the write cannot have the lock");
+    assert!(error.contains("no answer within"), "{error}");
+    assert!(waited < Duration::from_secs(2), "failed after {waited:?}");
+    let started = Instant::now();
+    let loaded = RequestScope::new().run(store.load(&copy())).await.unwrap();
+    assert_eq!(loaded, Some(counter(1)), "reads do not wait for the lock");
+    assert!(started.elapsed() < Duration::from_millis(300));
+
+    other.batch_execute("COMMIT").unwrap();
+    // The writer thread, stuck in SQLite's busy wait, now gets the lock: the stalled write must
+    // not run, since its caller was told it failed.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let loaded = RequestScope::new().run(store.load(&copy())).await.unwrap();
+    assert_eq!(loaded, Some(counter(1)), "the failed write stayed undone");
+    bump(&store, copy(), 3).await.expect("writes work again");
+    let loaded = RequestScope::new().run(store.load(&copy())).await.unwrap();
+    assert_eq!(loaded, Some(counter(3)));
 }

@@ -1,0 +1,211 @@
+//! PostgreSQL through tokio-postgres, with TLS by rustls as libpq's `sslmode` asks:
+//! - `disable`: never; `prefer` (the default) and `require`: encrypted, the certificate not
+//!   checked (as libpq does without a root certificate);
+//! - `verify-ca`: the certificate must chain to a trusted root; `verify-full`: and name the host.
+//!
+//! Trusted roots are Mozilla's, or the PEM file named by `sslrootcert`.
+
+use std::sync::Arc;
+
+use diesel::{ConnectionError, ConnectionResult};
+use diesel_async::AsyncPgConnection;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_cert_signed_by_trust_anchor};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::Error;
+
+/// An error and each of its causes, joined by ": ".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// What tokio-postgres is given: the URL without the settings it does not know, and the TLS
+/// connector those settings describe.
+pub(crate) fn connect_spec(url: &str) -> Result<(String, MakeRustlsConnect), Error> {
+    let bad = |reason: String| Error::Config(format!("bad PostgreSQL URL: {reason}"));
+    // The query is edited as text: re-encoding the other settings would turn `%20` into
+    // `+`, which tokio-postgres does not read as a space.
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let (mut sslmode, mut root_file) = (None, None);
+    let mut kept: Vec<&str> = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let decoded = url::form_urlencoded::parse(pair.as_bytes()).next();
+        match decoded {
+            Some((key, value)) if key == "sslmode" => sslmode = Some(value.into_owned()),
+            Some((key, value)) if key == "sslrootcert" => root_file = Some(value.into_owned()),
+            _ => kept.push(pair),
+        }
+    }
+    let (check, tokio_mode) = match sslmode.as_deref().unwrap_or("prefer") {
+        "disable" => (Check::Nothing, "disable"),
+        "allow" | "prefer" => (Check::Nothing, "prefer"),
+        "require" => (Check::Nothing, "require"),
+        "verify-ca" => (Check::Chain, "require"),
+        "verify-full" => (Check::ChainAndHost, "require"),
+        other => return Err(bad(format!("unknown sslmode {other}"))),
+    };
+    let sslmode = format!("sslmode={tokio_mode}");
+    kept.push(&sslmode);
+    let roots = Arc::new(trusted_roots(root_file.as_deref())?);
+    Ok((
+        format!("{base}?{}", kept.join("&")),
+        connector(check, roots)?,
+    ))
+}
+
+/// A pooled connection: every statement on it is cancelled by the server after `timeout`
+/// (a locked table, a stalled server), so that a request waits that long at most and is then
+/// answered with 503 instead of hanging.
+pub(crate) async fn establish_bounded(
+    url: &str,
+    tls: MakeRustlsConnect,
+    timeout: std::time::Duration,
+) -> ConnectionResult<AsyncPgConnection> {
+    use diesel_async::SimpleAsyncConnection as _;
+    let mut connection = establish(url, tls).await?;
+    let millis = timeout.as_millis().max(1);
+    connection
+        .batch_execute(&format!("SET statement_timeout = {millis}"))
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+    Ok(connection)
+}
+
+pub(crate) async fn establish(
+    url: &str,
+    tls: MakeRustlsConnect,
+) -> ConnectionResult<AsyncPgConnection> {
+    // Not diesel-async's `establish`: it keeps only the top of the error ("error connecting to
+    // server"), not why (refused, authentication, TLS, unknown host).
+    let (client, connection) = tokio_postgres::connect(url, tls)
+        .await
+        .map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+fn trusted_roots(file: Option<&str>) -> Result<RootCertStore, Error> {
+    let mut roots = RootCertStore::empty();
+    match file {
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(path) => {
+            let unreadable =
+                |e: &dyn std::fmt::Display| Error::Config(format!("sslrootcert {path}: {e}"));
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+                roots
+                    .add(cert.map_err(|e| unreadable(&e))?)
+                    .map_err(|e| unreadable(&e))?;
+            }
+        }
+    }
+    Ok(roots)
+}
+
+fn connector(check: Check, roots: Arc<RootCertStore>) -> Result<MakeRustlsConnect, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls_error = |e: rustls::Error| Error::Config(format!("TLS set-up: {e}"));
+    let full = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+        .build()
+        .map_err(|e| Error::Config(format!("TLS set-up: {e}")))?;
+    let verifier = Verifier {
+        check,
+        roots,
+        full,
+        provider: provider.clone(),
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    Nothing,
+    Chain,
+    ChainAndHost,
+}
+
+/// libpq's checks of the server's certificate, by `sslmode`.
+#[derive(Debug)]
+struct Verifier {
+    check: Check,
+    roots: Arc<RootCertStore>,
+    /// rustls's own verifier, chain and name: `verify-full`.
+    full: Arc<WebPkiServerVerifier>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.check {
+            Check::Nothing => Ok(ServerCertVerified::assertion()),
+            Check::Chain => {
+                let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+                let algorithms = self.provider.signature_verification_algorithms;
+                verify_server_cert_signed_by_trust_anchor(
+                    &cert,
+                    &self.roots,
+                    intermediates,
+                    now,
+                    algorithms.all,
+                )?;
+                Ok(ServerCertVerified::assertion())
+            }
+            Check::ChainAndHost => self.full.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls12_signature(message, cert, dss, algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls13_signature(message, cert, dss, algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
