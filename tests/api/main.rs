@@ -7,5 +7,6 @@ mod hardening;
 mod helpers;
 mod home;
 mod inspector;
+mod languages;
 mod services;
 mod session_counter;
