@@ -9,14 +9,15 @@ use crate::config::SessionBackendKind;
 use crate::i18n::{Args, Lang};
 
 /// Where each party's lifeline stands, and the drawing's width.
-const BROWSER_X: u32 = 70;
-const SERVER_X: u32 = 380;
-const STORE_X: u32 = 650;
-const WIDTH: u32 = 720;
+const BROWSER_X: u32 = 60;
+const SERVER_X: u32 = 400;
+const STORE_X: u32 = 660;
+const WIDTH: u32 = 730;
 const LINE_HEIGHT: u32 = 16;
-/// Characters that fit between two lifelines at the diagram's monospace size.
-const WIDE_LINE: usize = 40;
-const NARROW_LINE: usize = 34;
+/// Characters that fit between two lifelines at the diagram's monospace size (12px: about 7
+/// pixels a character).
+const WIDE_LINE: usize = 46;
+const NARROW_LINE: usize = 35;
 
 /// What happened on the way, as the handler knows it.
 #[derive(Debug, Clone)]
@@ -188,8 +189,16 @@ impl SequenceDiagram {
             });
             store_calls(&mut layout, store, lang);
         }
+        // The cookie and its value; its attributes are in the panel beside the diagram.
         let mut answer = vec!["200 OK".to_owned()];
-        answer.extend(set_cookies.iter().map(|c| format!("Set-Cookie: {c}")));
+        answer.extend(
+            set_cookies
+                .iter()
+                .map(|header| match header.split_once(';') {
+                    Some((pair, _)) => format!("Set-Cookie: {pair}; …"),
+                    None => format!("Set-Cookie: {header}"),
+                }),
+        );
         let caption = if set_cookies.is_empty() {
             lang.text("seq-response-no-cookie")
         } else {
@@ -302,7 +311,7 @@ mod tests {
             .flat_map(|a| a.lines.iter().map(|l| l.text.as_str()))
             .collect();
         assert!(texts.contains(&"Cookie: visits=1"), "{texts:?}");
-        assert!(texts.contains(&"Set-Cookie: visits=2; Path=/"), "{texts:?}");
+        assert!(texts.contains(&"Set-Cookie: visits=2; …"), "{texts:?}");
         assert!(diagram.arrows[1].reply);
         assert!(diagram.height > diagram.arrows[1].y);
     }
