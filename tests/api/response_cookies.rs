@@ -85,6 +85,9 @@ async fn the_session_panel_shows_the_real_sessionid_split_without_its_key() {
     let html = app
         .page_with_cookie("/session/about/", pair.as_bytes())
         .await;
+    // Both the new cookie and the sent one are split; why, is said once, beside the key.
+    assert_eq!(html.matches(r#"<code class="signature">"#).count(), 2);
+    assert_eq!(html.matches("This is why").count(), 1);
     let stored = &html[html.find(r#"id="stored-session""#).unwrap()..];
     let sent_value = cookie::Cookie::parse_encoded(pair.clone())
         .unwrap()
