@@ -92,7 +92,7 @@ compare-revoke-session = yes: it deletes the stored session
 ## Hello
 
 hello-title = Hello
-hello-text = This page reads no cookie and no session: it is the benchmark's ceiling, the cost of rendering a page through the same base template and nothing else.
+hello-text = This page reads no session and no cookie but your language: it is the benchmark's ceiling, the cost of rendering a page through the same base template and nothing else.
 
 ## The counter pages
 

@@ -90,7 +90,7 @@ compare-revoke-session = sim: ele apaga a sessão guardada
 ## Hello
 
 hello-title = Olá
-hello-text = Esta página não lê nenhum cookie nem sessão: é o teto do benchmark, o custo de montar uma página com o mesmo template base e nada mais.
+hello-text = Esta página não lê sessão nem cookie, exceto o do seu idioma: é o teto do benchmark, o custo de montar uma página com o mesmo template base e nada mais.
 
 ## The counter pages
 

@@ -78,7 +78,7 @@ compare-revoke-session = 能：刪除儲存的工作階段即可
 ## Hello
 
 hello-title = 你好
-hello-text = 這個頁面不讀取任何 Cookie 或工作階段：它是效能測試的上限，也就是只透過同一個基本範本產生頁面的成本。
+hello-text = 這個頁面不讀取工作階段，除了您的語言之外也不讀取任何 Cookie：它是效能測試的上限，也就是只透過同一個基本範本產生頁面的成本。
 
 ## The counter pages
 
