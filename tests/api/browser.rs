@@ -20,9 +20,14 @@ struct Browser {
 
 impl Browser {
     async fn open() -> Self {
+        Self::open_with(&[]).await
+    }
+
+    /// A Chromium started with these switches besides ours.
+    async fn open_with(switches: &[&str]) -> Self {
         let webdriver = webdriver_url();
         let profile = tempfile::tempdir().unwrap();
-        let args = [
+        let mut args = vec![
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -31,8 +36,10 @@ impl Browser {
             "--disable-sync",
             "--no-first-run",
             "--window-size=1000,1000",
-            &format!("--user-data-dir={}", profile.path().display()),
         ];
+        let user_data_dir = format!("--user-data-dir={}", profile.path().display());
+        args.push(&user_data_dir);
+        args.extend(switches);
         let capabilities = json!({
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
         });
@@ -522,4 +529,60 @@ async fn screenshots_of_the_main_pages() {
         save(&format!("home-{lang}")).await;
     }
     browser.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs WEBDRIVER_URL"]
+async fn on_a_phone_times_stay_whole_and_long_values_wrap() {
+    let browser = Browser::open().await;
+    let app = spawn_app().await;
+    browser.client.set_window_size(375, 900).await.unwrap();
+    let lines = async |id: &str| {
+        let script = "return document.getElementById(arguments[0]).getClientRects().length";
+        let count = browser
+            .client
+            .execute(script, vec![json!(id)])
+            .await
+            .unwrap();
+        count.as_u64().unwrap()
+    };
+    for path in ["/cookie/", "/session/"] {
+        browser.open_page(&app, path).await;
+        browser.open_page(&app, path).await;
+        for id in ["last-visit", "next-visit-at", "visit-count", "visit-period"] {
+            assert_eq!(lines(id).await, 1, "{path}: #{id} on one line");
+        }
+        let width = "return [document.documentElement.scrollWidth, window.innerWidth, \
+            [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > \
+            window.innerWidth).map(e => e.tagName + '#' + e.id + '.' + e.className)]";
+        let width = browser.client.execute(width, vec![]).await.unwrap();
+        assert!(
+            width[0].as_u64() <= width[1].as_u64(),
+            "{path}: no sideways scrolling, {width}"
+        );
+    }
+    // The session cookie's signature is long: it wraps rather than widening the page.
+    let script = "return document.querySelector('code.signature').getClientRects().length";
+    let signature = browser.client.execute(script, vec![]).await.unwrap();
+    assert!(signature.as_u64().unwrap() > 1, "{signature}");
+    browser.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs WEBDRIVER_URL"]
+async fn the_pages_follow_the_systems_dark_mode() {
+    let app = spawn_app().await;
+    let background = async |browser: &Browser| {
+        let script = "return getComputedStyle(document.documentElement).backgroundColor";
+        browser.client.execute(script, vec![]).await.unwrap()
+    };
+    let light = Browser::open().await;
+    light.open_page(&app, "/cookie/").await;
+    assert_eq!(background(&light).await, "rgb(251, 250, 247)");
+    light.close().await;
+    // Blink's setting for the system's preference: 0 is dark.
+    let dark = Browser::open_with(&["--blink-settings=preferredColorScheme=0"]).await;
+    dark.open_page(&app, "/cookie/").await;
+    assert_eq!(background(&dark).await, "rgb(20, 23, 29)");
+    dark.close().await;
 }
