@@ -60,6 +60,10 @@ wait_for "Redis at $TEST_REDIS_URL" redis-cli -u "$TEST_REDIS_URL" ping
 if ! command -v chromedriver >/dev/null || [[ ! -x /usr/bin/chromium ]]; then
   apt_install chromium chromium-driver
 fi
+# A font with Traditional Chinese, or the zh-TW screenshots show empty boxes.
+if ! fc-list :lang=zh-tw | grep -q .; then
+  apt_install fonts-wqy-zenhei
+fi
 chromedriver_pid=
 if ! curl -fsS "$WEBDRIVER_URL/status" >/dev/null 2>&1; then
   port=${WEBDRIVER_URL##*:}

@@ -5,10 +5,12 @@
 //! - [`sessions`]: the session store, actix-session's middleware stack, per-session turns;
 //! - [`web`]: request limits, security headers, the error page, templates, request cookies;
 //! - [`routes`]: every route, in one place; [`views`]: what each page shows, as typed contexts;
+//! - [`i18n`]: the four languages, Fluent messages and the visitor's choice;
 //! - [`startup`], [`config`], [`telemetry`], [`clock`]: building and running the app.
 
 pub mod clock;
 pub mod config;
+pub mod i18n;
 pub mod routes;
 pub mod sessions;
 pub mod startup;

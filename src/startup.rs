@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::i18n;
 use crate::routes;
 use crate::sessions::backend::SessionBackend;
 use crate::sessions::secret_key::{default_key_file, signing_key};
@@ -19,7 +20,7 @@ use crate::telemetry::{self, RequestIds};
 use crate::visits::Visits;
 use crate::visits::cookies::CookieAge;
 use crate::web::templates::Templates;
-use crate::web::{headers, limits, origin, request_cookies};
+use crate::web::{deferred_page, headers, limits, origin, request_cookies};
 
 pub struct Application {
     address: SocketAddr,
@@ -61,6 +62,7 @@ impl Application {
             backend_label: store.label(),
             signing_key: key.clone(),
             save_every_request: session_settings.session_save_every_request,
+            redis_key_prefix: session_settings.redis_key_prefix.clone(),
             age: chrono::TimeDelta::seconds(session_settings.session_cookie_age.into()),
             until_browser_close: session_settings.session_expire_at_browser_close,
         });
@@ -70,9 +72,13 @@ impl Application {
             let ids = log_ids.clone();
             let sessions = || session_middleware(store.clone(), &session_settings, key.clone());
             App::new()
+                // Outside every scope's middleware, so that actix-session has set its cookie.
+                .wrap(from_fn(deferred_page::render_deferred_pages))
                 .wrap(from_fn(request_cookies::drop_unreadable_cookies))
                 .wrap(from_fn(origin::refuse_cross_origin))
                 .wrap(from_fn(limits::request_limits))
+                // Outside the refusals above: their pages are in the visitor's language too.
+                .wrap(from_fn(i18n::vary_on_language))
                 .wrap(headers::security_headers())
                 .wrap(from_fn(move |req, next| {
                     telemetry::log_request(ids.clone(), req, next)

@@ -2,16 +2,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, route, web};
 use chrono::TimeDelta;
 
+use crate::i18n::Lang;
 use crate::sessions::SessionInfo;
-use crate::views::{EmptyPage, HomePage, describe_period};
+use crate::views::{EmptyPage, HomePage};
 use crate::visits::cookies::{CookieAge, read_visit_record};
 use crate::visits::session::TypedSession;
 use crate::web::request_cookies::RequestCookies;
-use crate::web::templates::{RenderError, Templates};
+use crate::web::templates::{PageFrame, RenderError, Templates};
 
 /// Both counters side by side, as they stand: reading them counts no visit and writes nothing.
 pub async fn home(
     req: HttpRequest,
+    lang: Lang,
     session: TypedSession,
     templates: web::Data<Templates>,
     info: web::Data<SessionInfo>,
@@ -23,18 +25,26 @@ pub async fn home(
         cookie_visits: cookie_record.map(|r| r.visits),
         session_visits: session.visit_record().map(|r| r.visits),
         num_visits: session.num_visits(),
-        backend: info.backend_label.clone(),
+        backend: info.backend_label.in_words(lang),
         in_cookie: info.in_cookie(),
-        cookie_age: describe_period(TimeDelta::seconds(cookie_age.0.into())),
-        session_age: describe_period(info.age),
+        cookie_age: lang.describe_period(TimeDelta::seconds(cookie_age.0.into())),
+        session_age: lang.describe_period(info.age),
         until_browser_close: info.until_browser_close,
     };
-    templates.page(StatusCode::OK, "home.html", &page)
+    templates.page(&PageFrame::of(&req), StatusCode::OK, "home.html", &page)
 }
 
 /// A stateless page through the same base template: the benchmark's ceiling, like the Django
 /// peer's `/hello/`.
 #[route("/hello/", method = "GET", method = "HEAD")]
-pub async fn hello(templates: web::Data<Templates>) -> Result<HttpResponse, RenderError> {
-    templates.page(StatusCode::OK, "hello.html", &EmptyPage {})
+pub async fn hello(
+    req: HttpRequest,
+    templates: web::Data<Templates>,
+) -> Result<HttpResponse, RenderError> {
+    templates.page(
+        &PageFrame::of(&req),
+        StatusCode::OK,
+        "hello.html",
+        &EmptyPage {},
+    )
 }

@@ -1,28 +1,28 @@
 //! The same counter with the data on the server, in actix-session over our diesel store: the
 //! browser holds only `sessionid`. Also MDN LocalLibrary's `num_visits`.
 
-use actix_web::http::header::{ContentType, LOCATION};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, Scope, route, web};
 
+use crate::i18n::Lang;
 use crate::sessions::SessionInfo;
-use crate::views::inspector::{sent_cookies, stored_session};
-use crate::views::{CookieCheck, CounterPage, Storage};
+use crate::views::inspector::{presented_key, sent_cookies, stored_session};
+use crate::views::response_cookies::SHOWN_KEY_CHARS;
+use crate::views::sequence::{Exchange, StoreExchange, StoreWrite};
+use crate::views::{CookieCheck, CounterPage, Storage, shorten};
 use crate::visits::session::TypedSession;
 use crate::visits::{VisitRecord, Visits};
 use crate::web::request_cookies::RequestCookies;
 use crate::web::templates::Templates;
 
-/// `GET /session/`, `GET /session/about/` and `POST /session/reset`, to be wrapped in the session
-/// stack (`sessions::with_sessions!`).
+/// `GET /session/`, `GET /session/about/`, `POST /session/reset` and `POST /session/dismiss`, to
+/// be wrapped in the session stack (`sessions::with_sessions!`).
 pub fn scope() -> Scope {
     web::scope("/session")
         .service(index)
         .service(about)
-        .service(
-            web::resource("/reset")
-                .route(web::post().to(reset))
-                .default_service(web::to(super::post_only)),
-        )
+        .service(super::form_target("/reset", reset))
+        .service(super::form_target("/dismiss", dismiss))
 }
 
 #[route("/", method = "GET", method = "HEAD")]
@@ -34,6 +34,7 @@ pub async fn index(
     info: web::Data<SessionInfo>,
 ) -> actix_web::Result<HttpResponse> {
     let arrived_with_data = !session.is_empty();
+    let found = session.entries().len();
     if !arrived_with_data {
         session.set_test_cookie()?;
     }
@@ -41,17 +42,17 @@ pub async fn index(
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
-    let cookies = RequestCookies::from_request(&req);
-    let mut page = session_page(
-        &cookies,
-        &session,
-        arrived_with_data,
-        &record,
-        &visits,
-        &info,
-    );
+    let mut page = session_page(&req, &session, arrived_with_data, &record, &visits, &info);
     page.num_visits = Some(num_visits);
-    html(templates.render("counter.html", &page)?)
+    let exchange = session_exchange(&req, &page, &session, found, &info);
+    Ok(super::counter_page(
+        &req,
+        templates,
+        "counter.html",
+        page,
+        exchange,
+        HttpResponse::Ok(),
+    ))
 }
 
 #[route("/about/", method = "GET", method = "HEAD")]
@@ -63,19 +64,21 @@ pub async fn about(
     info: web::Data<SessionInfo>,
 ) -> actix_web::Result<HttpResponse> {
     let arrived_with_data = !session.is_empty();
+    let found = session.entries().len();
     let cookies = RequestCookies::from_request(&req);
     let check = CookieCheck::judge(session.take_test_cookie(), &cookies);
     let record = count_visit(&session, &visits)?;
-    let mut page = session_page(
-        &cookies,
-        &session,
-        arrived_with_data,
-        &record,
-        &visits,
-        &info,
-    );
+    let mut page = session_page(&req, &session, arrived_with_data, &record, &visits, &info);
     page.cookie_check = Some(check);
-    html(templates.render("about.html", &page)?)
+    let exchange = session_exchange(&req, &page, &session, found, &info);
+    Ok(super::counter_page(
+        &req,
+        templates,
+        "about.html",
+        page,
+        exchange,
+        HttpResponse::Ok(),
+    ))
 }
 
 /// Django's `flush`: delete the stored session and expire the cookie.
@@ -86,34 +89,75 @@ pub async fn reset(session: TypedSession) -> HttpResponse {
         .finish()
 }
 
-fn html(body: String) -> actix_web::Result<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(body))
+/// Dismisses the notice: the session remembers it, and the browser gets nothing but `sessionid`.
+pub async fn dismiss(session: TypedSession) -> actix_web::Result<HttpResponse> {
+    session.dismiss_notice()?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/session/"))
+        .finish())
 }
 
 /// The counter page, the inspector's view of the session, and the backend (whose page text
 /// differs: a signed cookie is readable). Made after the handler's changes, so the inspector
 /// shows what the response stores.
 fn session_page(
-    cookies: &RequestCookies,
+    req: &HttpRequest,
     session: &TypedSession,
     arrived_with_data: bool,
     record: &VisitRecord,
     visits: &Visits,
     info: &SessionInfo,
 ) -> CounterPage {
-    let sent = sent_cookies(cookies, info);
-    let mut page = CounterPage::new(Storage::Session, record, visits.period, sent);
+    let cookies = RequestCookies::from_request(req);
+    let lang = Lang::negotiate(req).0;
+    let sent = sent_cookies(&cookies, info, Storage::Session);
+    let mut page = CounterPage::new(Storage::Session, record, visits, lang, sent);
     page.backend = Some(info.backend);
+    page.notice_dismissed = session.notice_dismissed();
     page.stored = Some(stored_session(
         session,
-        cookies,
+        &cookies,
         arrived_with_data,
         info,
         visits,
+        lang,
     ));
     page
+}
+
+/// What the session middleware asks the store for this request: a load when the browser presented
+/// a correctly signed key (`found` values came back), and after the handler, a write when the data
+/// changed (a new key when nothing was found), or only a new expiry when every request saves.
+fn session_exchange(
+    req: &HttpRequest,
+    page: &CounterPage,
+    session: &TypedSession,
+    found: usize,
+    info: &SessionInfo,
+) -> Exchange {
+    let mut exchange = page.exchange(req);
+    exchange.session_holds_data = info.in_cookie();
+    if info.in_cookie() {
+        exchange.no_store_note = Some("seq-signed-cookie-no-store");
+        return exchange;
+    }
+    let cookies = RequestCookies::from_request(req);
+    let loaded_key = presented_key(&cookies, &info.signing_key);
+    let write = match (session.is_changed(), found > 0) {
+        (true, true) => StoreWrite::Update,
+        (true, false) => StoreWrite::Insert,
+        (false, true) if info.save_every_request => StoreWrite::Extend,
+        (false, _) => StoreWrite::Nothing,
+    };
+    exchange.store = Some(StoreExchange {
+        backend: info.backend,
+        label: info.backend_label.in_words(Lang::negotiate(req).0),
+        redis_prefix: info.redis_key_prefix.clone(),
+        loaded_key: loaded_key.map(|key| shorten(&key, SHOWN_KEY_CHARS)),
+        found,
+        write,
+    });
+    exchange
 }
 
 /// Applies the rule to the session's record, writing only when it changed: a revisit within the

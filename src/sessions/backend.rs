@@ -15,6 +15,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use super::SessionState;
 use super::signed_cookie::SignedCookieStore;
 use crate::config::{DatabaseSettings, SessionBackendKind, SessionSettings};
+use crate::i18n::{Args, Lang};
 
 /// Bytes of keys and data an in-process cache holds at most (about 45,000 of this site's
 /// sessions). With 100,000 sessions the benchmark's server reached 59-78 MB of RSS.
@@ -81,16 +82,24 @@ impl SessionBackend {
     }
 
     /// Where the data lives, in words, for the inspector.
-    pub fn label(&self) -> String {
-        match self {
-            Self::Db(store) => format!("{} database", store.backend()),
-            Self::Redis(_) => "Redis".to_owned(),
-            Self::CachedDb(store) => format!(
-                "{} database + {} cache",
-                store.database_store().backend(),
-                store.cache().name()
+    pub fn label(&self) -> BackendLabel {
+        let (key, database, cache) = match self {
+            Self::Db(store) => ("backend-db", store.backend().to_string(), ""),
+            Self::Redis(_) => ("backend-redis", String::new(), ""),
+            Self::CachedDb(store) => (
+                "backend-cached-db",
+                store.database_store().backend().to_string(),
+                match store.cache().name() {
+                    "Redis" => "cache-redis",
+                    _ => "cache-in-process",
+                },
             ),
-            Self::SignedCookie(_) => "the signed cookie itself".to_owned(),
+            Self::SignedCookie(_) => ("backend-signed-cookie", String::new(), ""),
+        };
+        BackendLabel {
+            key,
+            database,
+            cache,
         }
     }
 
@@ -101,6 +110,31 @@ impl SessionBackend {
             Self::CachedDb(store) => Some(store.database_store()),
             Self::Redis(_) | Self::SignedCookie(_) => None,
         }
+    }
+}
+
+/// Where the data lives ("SQLite database", "PostgreSQL database + Redis cache", …), put in
+/// words in the visitor's language.
+#[derive(Debug, Clone)]
+pub struct BackendLabel {
+    /// The message, and its arguments: the database's name, the cache's message.
+    key: &'static str,
+    database: String,
+    cache: &'static str,
+}
+
+impl BackendLabel {
+    pub fn in_words(&self, lang: Lang) -> String {
+        let cache = if self.cache.is_empty() {
+            String::new()
+        } else {
+            lang.text(self.cache)
+        };
+        let args = Args::from([
+            ("database".into(), self.database.clone().into()),
+            ("cache".into(), cache.into()),
+        ]);
+        lang.text_with(self.key, &args)
     }
 }
 

@@ -8,8 +8,9 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
+use crate::views::ErrorPage;
 use crate::web::error_page::error_page;
-use crate::web::templates::Templates;
+use crate::web::templates::{PageFrame, Templates};
 
 /// The site's own pages for what `actix_session_diesel::session_guard` reports (it must run inside
 /// this middleware). Neither case is our bug:
@@ -21,34 +22,34 @@ pub async fn session_error_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     // Taken now: the request itself must not be held while inner services run (actix needs it
-    // unshared to route).
+    // unshared to route). The error page speaks the visitor's language.
     let templates = req.app_data::<web::Data<Templates>>().cloned();
+    let frame = PageFrame::of(req.request());
     let error = match next.call(req).await {
         Ok(response) => return Ok(response.map_into_boxed_body()),
         Err(error) => error,
     };
-    let (title, message) = if error.as_error::<SessionConflict>().is_some() {
+    let page = if error.as_error::<SessionConflict>().is_some() {
         tracing::warn!("the session changed under this request; answering 409");
-        (
-            "Your session changed meanwhile",
-            "Another request changed or ended your session while this one was running, so this \
-             one was not applied. Reload the page to try again.",
+        ErrorPage::named(
+            "error-session-conflict-title",
+            "error-session-conflict-message",
         )
     } else if error.as_error::<SessionStoreUnavailable>().is_some() {
         tracing::error!(%error, "the session store failed; answering 503");
-        (
-            "Sessions are unavailable",
-            "The server cannot reach its session store right now, so this visit was not recorded. \
-             The cookie counter still works. Please try again in a moment.",
+        ErrorPage::named(
+            "error-store-unavailable-title",
+            "error-store-unavailable-message",
         )
     } else {
         return Err(error);
     };
     let response = error.error_response();
-    let mut page = error_page(templates.as_ref(), response.status(), title, message);
+    let mut answer = error_page(templates.as_ref(), &frame, response.status(), page);
     if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
-        page.headers_mut()
+        answer
+            .headers_mut()
             .insert(header::RETRY_AFTER, retry_after.clone());
     }
-    Err(InternalError::from_response(error, page).into())
+    Err(InternalError::from_response(error, answer).into())
 }

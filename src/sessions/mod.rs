@@ -47,11 +47,13 @@ pub(crate) use with_sessions;
 /// What the session pages tell the visitor about their session.
 pub struct SessionInfo {
     pub backend: SessionBackendKind,
-    /// Where the data lives, in words: "SQLite database", "PostgreSQL database + Redis cache", …
-    pub backend_label: String,
+    /// Where the data lives: "SQLite database", "PostgreSQL database + Redis cache", …
+    pub backend_label: backend::BackendLabel,
     /// Verifies the `sessionid` the browser presents, to show a prefix of its key.
     pub signing_key: Key,
     pub save_every_request: bool,
+    /// The Redis backend's key prefix, for the commands the inspector's diagram shows.
+    pub redis_key_prefix: String,
     pub age: chrono::TimeDelta,
     /// `sessionid` is a browser-session cookie (`--session-expire-at-browser-close`).
     pub until_browser_close: bool,

@@ -6,27 +6,35 @@ use std::collections::BTreeMap;
 use actix_web::cookie::{Cookie, CookieJar, Key};
 use serde::Serialize;
 
-use super::{format_time, shorten};
+use super::response_cookies::{SHOWN_KEY_CHARS, SessionCookieParts};
+use super::{Storage, format_time, shorten};
+use crate::i18n::{LANG_COOKIE, Lang};
 use crate::sessions::{SESSION_COOKIE, SessionInfo};
 use crate::visits::Visits;
+use crate::visits::cookies::{LAST_VISIT, NOTICE_DISMISSED, TEST_COOKIE, VISITS};
 use crate::visits::session::TypedSession;
 use crate::web::request_cookies::{CookieLookup, RequestCookies};
 
-/// Longer values are cut: a signed session cookie or a hostile value can be kilobytes long.
+/// Longer values are cut: a signed session cookie or a hostile value can be kilobytes long. The
+/// page shows only a prefix of a session key ([`SHOWN_KEY_CHARS`]): the whole key would let
+/// anyone reading over the visitor's shoulder (or a screenshot) take over the session.
 const SHOWN_VALUE_CHARS: usize = 60;
-/// The page shows only a prefix of a session key: the whole key would let anyone reading over
-/// the visitor's shoulder (or a screenshot) take over the session.
-const SHOWN_KEY_CHARS: usize = 8;
 
 #[derive(Debug, Serialize)]
 pub struct SentCookie {
-    name: String,
-    value: String,
+    pub name: String,
+    pub value: String,
+    /// What the cookie is to this page (a message key): a counter, the session, a preference…
+    pub role: &'static str,
 }
 
 /// Every cookie of the request, in the order sent. Tera escapes them when rendering. A session
 /// cookie that carries a key is cut like the key: past its signature the value *is* the key.
-pub fn sent_cookies(cookies: &RequestCookies, session: &SessionInfo) -> Vec<SentCookie> {
+pub fn sent_cookies(
+    cookies: &RequestCookies,
+    session: &SessionInfo,
+    storage: Storage,
+) -> Vec<SentCookie> {
     cookies
         .iter()
         .map(|(name, value)| {
@@ -39,9 +47,24 @@ pub fn sent_cookies(cookies: &RequestCookies, session: &SessionInfo) -> Vec<Sent
             SentCookie {
                 name: shorten(name, SHOWN_VALUE_CHARS),
                 value: shorten(value, shown),
+                role: cookie_role(name, storage),
             }
         })
         .collect()
+}
+
+/// The message that says what cookie `name` is to a page of `storage`.
+fn cookie_role(name: &str, storage: Storage) -> &'static str {
+    let cookie_page = matches!(storage, Storage::Cookie);
+    match name {
+        LANG_COOKIE => "cookie-role-preference",
+        SESSION_COOKIE => "cookie-role-session",
+        VISITS | LAST_VISIT if cookie_page => "cookie-role-counter",
+        TEST_COOKIE if cookie_page => "cookie-role-test",
+        NOTICE_DISMISSED if cookie_page => "cookie-role-dismissed",
+        VISITS | LAST_VISIT | TEST_COOKIE | NOTICE_DISMISSED => "cookie-role-cookie-page",
+        _ => "cookie-role-other",
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +72,8 @@ pub struct ServerSideView {
     backend: String,
     /// The first characters of the key the browser presented, when it found a session.
     key_prefix: Option<String>,
+    /// The `sessionid` the browser sent, cut into its signature and its key (or data).
+    sent_parts: Option<SessionCookieParts>,
     /// True for the signed-cookie backend, whose cookie holds the data itself.
     in_cookie: bool,
     /// The session data as it stands after this request, pretty JSON.
@@ -64,6 +89,7 @@ pub fn stored_session(
     arrived_with_data: bool,
     info: &SessionInfo,
     visits: &Visits,
+    lang: Lang,
 ) -> ServerSideView {
     let in_cookie = info.in_cookie();
     let key_prefix = (arrived_with_data && !in_cookie)
@@ -72,16 +98,26 @@ pub fn stored_session(
         .map(|key| shorten(&key, SHOWN_KEY_CHARS));
     let written = session.is_changed() || info.save_every_request;
     ServerSideView {
-        backend: info.backend_label.clone(),
+        backend: info.backend_label.in_words(lang),
         key_prefix,
+        sent_parts: sent_session_parts(cookies, in_cookie),
         in_cookie,
         data: pretty_json(&session.entries()),
         expires: written.then(|| format_time(visits.now() + info.age)),
     }
 }
 
+/// The `sessionid` the browser sent, decoded and cut in two, whether or not its signature holds.
+fn sent_session_parts(cookies: &RequestCookies, holds_data: bool) -> Option<SessionCookieParts> {
+    let CookieLookup::Unique(raw) = cookies.lookup(SESSION_COOKIE) else {
+        return None;
+    };
+    let cookie = Cookie::parse_encoded(format!("{SESSION_COOKIE}={raw}")).ok()?;
+    SessionCookieParts::split(cookie.value(), holds_data)
+}
+
 /// The session key inside a correctly signed `sessionid` cookie.
-fn presented_key(cookies: &RequestCookies, signing_key: &Key) -> Option<String> {
+pub fn presented_key(cookies: &RequestCookies, signing_key: &Key) -> Option<String> {
     let CookieLookup::Unique(raw) = cookies.lookup(SESSION_COOKIE) else {
         return None;
     };

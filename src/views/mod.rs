@@ -2,14 +2,19 @@
 //! of these structs.
 
 pub mod inspector;
+pub mod response_cookies;
+pub mod sequence;
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::SessionBackendKind;
-use crate::visits::VisitRecord;
+use crate::i18n::Lang;
+use crate::visits::{VisitRecord, Visits};
 use crate::web::request_cookies::RequestCookies;
 use inspector::{SentCookie, ServerSideView};
+use response_cookies::{SetCookieView, set_cookie_views};
+use sequence::{Exchange, SequenceDiagram};
 
 /// Which storage a counter page demonstrates; templates use it for titles and links.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -70,17 +75,6 @@ pub fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A period in words, in its largest whole unit: "1 day", "36 hours", "10 seconds".
-pub fn describe_period(period: chrono::TimeDelta) -> String {
-    let seconds = period.num_seconds();
-    let (count, unit) = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
-        .into_iter()
-        .find(|(size, _)| seconds >= *size && seconds % size == 0)
-        .map_or((seconds, "second"), |(size, unit)| (seconds / size, unit));
-    let plural = if count == 1 { "" } else { "s" };
-    format!("{count} {unit}{plural}")
-}
-
 /// The counter and about pages of either storage (`counter.html`, `about.html`).
 #[derive(Debug, Serialize)]
 pub struct CounterPage {
@@ -90,6 +84,14 @@ pub struct CounterPage {
     pub last_visit: String,
     /// In words: "1 day".
     pub visit_period: String,
+    /// When a visit counts again.
+    pub next_visit: NextVisit,
+    /// The visitor dismissed this page's notice (a cookie, or the session, remembers it).
+    pub notice_dismissed: bool,
+    /// This response's `Set-Cookie` headers, known once every middleware has run.
+    pub response_cookies: Vec<SetCookieView>,
+    /// This request and its answer, drawn; made with the response cookies.
+    pub sequence: Option<SequenceDiagram>,
     /// What the browser sent, for the inspector.
     pub sent_cookies: Vec<SentCookie>,
     /// Session pages: which backend, and what the server keeps.
@@ -110,19 +112,75 @@ impl CounterPage {
     pub fn new(
         storage: Storage,
         record: &VisitRecord,
-        period: chrono::TimeDelta,
+        visits: &Visits,
+        lang: Lang,
         sent_cookies: Vec<SentCookie>,
     ) -> Self {
         Self {
             storage,
             visits: record.visits,
             last_visit: format_time(record.last_visit),
-            visit_period: describe_period(period),
+            visit_period: lang.describe_period(visits.period),
+            next_visit: NextVisit::after(record, visits, lang),
+            notice_dismissed: false,
+            response_cookies: Vec::new(),
+            sequence: None,
             sent_cookies,
             backend: None,
             stored: None,
             num_visits: None,
             cookie_check: None,
+        }
+    }
+}
+
+impl CounterPage {
+    /// Adds this response's `Set-Cookie` headers, and the diagram of the whole exchange.
+    pub fn show_response(&mut self, set_cookies: &[String], exchange: &Exchange, lang: Lang) {
+        self.response_cookies = set_cookie_views(set_cookies, exchange.session_holds_data, lang);
+        let shown: Vec<String> = (self.response_cookies.iter())
+            .map(|cookie| cookie.header.clone())
+            .collect();
+        self.sequence = Some(SequenceDiagram::draw(exchange, &shown, lang));
+    }
+
+    /// The request as the diagram starts it: its line, and the cookies as the inspector shows them.
+    pub fn exchange(&self, req: &actix_web::HttpRequest) -> Exchange {
+        Exchange {
+            request_line: format!("{} {}", req.method(), req.path()),
+            sent: (self.sent_cookies.iter())
+                .map(|cookie| format!("{}={}", cookie.name, cookie.value))
+                .collect(),
+            store: None,
+            no_store_note: None,
+            session_holds_data: false,
+        }
+    }
+}
+
+/// When the next visit counts: the visit period after the last counted one.
+#[derive(Debug, Serialize)]
+pub struct NextVisit {
+    /// RFC 3339 UTC, for `<time datetime>` and the countdown script.
+    pub at: String,
+    /// The same instant for readers without the script: "2026-03-02 09:30:00 UTC".
+    pub at_text: String,
+    /// Time left in words, as of this response: "23 hours 59 minutes".
+    pub left: String,
+    /// The period has already passed (a zero period): the next reload counts.
+    pub due: bool,
+}
+
+impl NextVisit {
+    fn after(record: &VisitRecord, visits: &Visits, lang: Lang) -> Self {
+        let at = (record.last_visit.checked_add_signed(visits.period))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let left = at.signed_duration_since(visits.now());
+        Self {
+            at: format_time(at),
+            at_text: at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            left: lang.describe_remaining(left),
+            due: left <= chrono::TimeDelta::zero(),
         }
     }
 }
@@ -146,29 +204,20 @@ pub struct HomePage {
     pub until_browser_close: bool,
 }
 
-/// `error.html`.
-#[derive(Debug, Serialize)]
-pub struct ErrorPage<'a> {
-    pub title: &'a str,
-    pub message: &'a str,
+/// `error.html`: the messages (Fluent keys) of its title and its explanation.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: &'static str,
+}
+
+impl ErrorPage {
+    /// The page of these two messages.
+    pub const fn named(title: &'static str, message: &'static str) -> Self {
+        Self { title, message }
+    }
 }
 
 /// `hello.html` shows nothing of the visitor.
 #[derive(Debug, Serialize)]
 pub struct EmptyPage {}
-
-#[cfg(test)]
-mod tests {
-    use super::describe_period;
-    use chrono::TimeDelta;
-
-    #[test]
-    fn periods_read_as_words() {
-        assert_eq!(describe_period(TimeDelta::days(1)), "1 day");
-        assert_eq!(describe_period(TimeDelta::hours(36)), "36 hours");
-        assert_eq!(describe_period(TimeDelta::minutes(90)), "90 minutes");
-        assert_eq!(describe_period(TimeDelta::seconds(10)), "10 seconds");
-        assert_eq!(describe_period(TimeDelta::seconds(61)), "61 seconds");
-        assert_eq!(describe_period(TimeDelta::zero()), "0 seconds");
-    }
-}

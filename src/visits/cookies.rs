@@ -1,6 +1,6 @@
 //! The cookie storage of the visit rule: the record lives in the client's cookies `visits` and
 //! `last_visit`, which the visitor can read and change (the point of this half of the site), plus
-//! the test cookie of Django's `set_test_cookie`.
+//! the test cookie of Django's `set_test_cookie` and the flag of the page's dismissed notice.
 
 use actix_web::cookie::{Cookie, CookieBuilder, SameSite, time::Duration};
 use chrono::{DateTime, Utc};
@@ -13,6 +13,10 @@ pub const VISITS: &str = "visits";
 pub const LAST_VISIT: &str = "last_visit";
 pub const TEST_COOKIE: &str = "testcookie";
 const TEST_COOKIE_VALUE: &str = "worked";
+/// Set when the visitor dismisses the cookie page's notice (the Tango chapter's first example of
+/// what a cookie is for).
+pub const NOTICE_DISMISSED: &str = "notice_dismissed";
+const NOTICE_DISMISSED_VALUE: &str = "1";
 
 /// How long the counter cookies last, in seconds (`--cookie-age`).
 pub struct CookieAge(pub u32);
@@ -80,11 +84,24 @@ pub fn test_cookie_came_back(cookies: &RequestCookies) -> bool {
     cookies.lookup(TEST_COOKIE) == CookieLookup::Unique(TEST_COOKIE_VALUE)
 }
 
+/// The cookie that remembers the dismissed notice, as long as the counter's.
+pub fn dismissal_cookie(age: &CookieAge) -> Cookie<'static> {
+    site_cookie(NOTICE_DISMISSED, NOTICE_DISMISSED_VALUE.into())
+        .max_age(Duration::seconds(age.0.into()))
+        .finish()
+}
+
+/// The visitor dismissed the notice: the flag came back as we set it.
+pub fn notice_dismissed(cookies: &RequestCookies) -> bool {
+    cookies.lookup(NOTICE_DISMISSED) == CookieLookup::Unique(NOTICE_DISMISSED_VALUE)
+}
+
+/// Every cookie the cookie page sets, for "forget me".
+pub const OUR_COOKIES: [&str; 4] = [VISITS, LAST_VISIT, TEST_COOKIE, NOTICE_DISMISSED];
+
 /// True once the browser has sent back any cookie of ours: it evidently keeps them.
 pub fn keeps_our_cookies(cookies: &RequestCookies) -> bool {
-    [VISITS, LAST_VISIT, TEST_COOKIE]
-        .iter()
-        .any(|name| cookies.contains(name))
+    OUR_COOKIES.iter().any(|name| cookies.contains(name))
 }
 
 /// Our cookies are site-wide and not HttpOnly: the page is about the client seeing and editing them.

@@ -22,6 +22,7 @@ impl TypedSession {
     const NUM_VISITS: &'static str = "num_visits";
     const TEST_COOKIE: &'static str = "testcookie";
     const TEST_COOKIE_VALUE: &'static str = "worked";
+    const NOTICE_DISMISSED: &'static str = "notice_dismissed";
 
     /// True when the request brought no session data: a first visit, or a key we did not accept.
     pub fn is_empty(&self) -> bool {
@@ -82,6 +83,15 @@ impl TypedSession {
             self.0.remove_as::<String>(Self::TEST_COOKIE),
             Some(Ok(value)) if value == Self::TEST_COOKIE_VALUE
         )
+    }
+
+    /// The visitor dismissed the session page's notice.
+    pub fn notice_dismissed(&self) -> bool {
+        self.read(Self::NOTICE_DISMISSED).unwrap_or(false)
+    }
+
+    pub fn dismiss_notice(&self) -> Result<(), SessionInsertError> {
+        self.0.insert(Self::NOTICE_DISMISSED, true)
     }
 
     /// Django's `flush`: the stored session is deleted and the cookie expired.

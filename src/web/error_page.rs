@@ -5,21 +5,21 @@ use actix_web::http::header::HeaderValue;
 use actix_web::{HttpResponse, web};
 
 use super::headers::SECURITY_HEADERS;
-use super::templates::Templates;
+use super::templates::{PageFrame, Templates};
 use crate::views::ErrorPage;
 
-/// The site's error page (plain text if even that cannot be rendered), with the security headers
-/// itself: an error that travels up as `Err` passes by the header middleware.
+/// The site's error page in the visitor's language (plain text if even that cannot be
+/// rendered), with the security headers itself: an error that travels up as `Err` passes by the
+/// header middleware. `page` names the messages of its title and its explanation.
 pub fn error_page(
     templates: Option<&web::Data<Templates>>,
+    frame: &PageFrame,
     status: StatusCode,
-    title: &str,
-    message: &str,
+    page: ErrorPage,
 ) -> HttpResponse {
-    let page = ErrorPage { title, message };
     let mut response = templates
-        .and_then(|templates| templates.page(status, "error.html", &page).ok())
-        .unwrap_or_else(|| HttpResponse::build(status).body(message.to_owned()));
+        .and_then(|templates| templates.page(frame, status, "error.html", &page).ok())
+        .unwrap_or_else(|| HttpResponse::build(status).body(frame.lang.text(page.message)));
     for (name, value) in SECURITY_HEADERS {
         response
             .headers_mut()

@@ -8,14 +8,15 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
 use super::error_page::error_page;
-use super::templates::Templates;
+use super::templates::{PageFrame, Templates};
+use crate::views::ErrorPage;
 
 /// Larger `Cookie` headers are refused, as nginx's default 8 KiB header line does: browsers never
 /// send one (4 KiB per cookie), so it is a mistake or an attack.
 pub const MAX_COOKIE_HEADER_BYTES: usize = 8 * 1024;
 /// RFC 6265 asks browsers to keep at least 50 cookies per domain; Chrome keeps 180.
 pub const MAX_COOKIES: usize = 100;
-/// Our forms post nothing but an empty body.
+/// Our forms post a click, or at most a language and the address to return to.
 pub const MAX_BODY_BYTES: u64 = 1024;
 
 /// Refuses oversized cookies (431) and bodies (413) before any handler or store sees them.
@@ -31,28 +32,29 @@ pub async fn request_limits(
     let rejection = if bytes > MAX_COOKIE_HEADER_BYTES || cookies > MAX_COOKIES {
         Some((
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "Too many cookies",
-            "Your browser sent more cookies than this site accepts. Clear this site's cookies and try again.",
+            ErrorPage::named(
+                "error-too-many-cookies-title",
+                "error-too-many-cookies-message",
+            ),
         ))
     } else if content_length(&req).is_some_and(|length| length > MAX_BODY_BYTES)
         || !chunked_body_fits(&mut req).await
     {
         Some((
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            "This site's forms send nothing but a click.",
+            ErrorPage::named("error-too-large-title", "error-too-large-message"),
         ))
     } else {
         None
     };
     match rejection {
-        Some((status, title, message)) => {
+        Some((status, page)) => {
             tracing::warn!(cookie_bytes = bytes, cookies, %status, "refused an oversized request");
             let response = error_page(
                 req.app_data::<web::Data<Templates>>(),
+                &PageFrame::of(req.request()),
                 status,
-                title,
-                message,
+                page,
             );
             Ok(req.into_response(response))
         }

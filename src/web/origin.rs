@@ -9,7 +9,8 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
 use super::error_page::error_page;
-use super::templates::Templates;
+use super::templates::{PageFrame, Templates};
+use crate::views::ErrorPage;
 
 /// Refuses (403) a POST, PUT, PATCH or DELETE that a browser says came from another origin:
 /// `Sec-Fetch-Site` other than `same-origin` (or `none`, typed by the user), or else an `Origin`
@@ -28,9 +29,9 @@ pub async fn refuse_cross_origin(
     );
     let response = error_page(
         req.app_data::<web::Data<Templates>>(),
+        &PageFrame::of(req.request()),
         StatusCode::FORBIDDEN,
-        "Refused: another site sent this",
-        "This form can only be sent from this site's own pages.",
+        ErrorPage::named("error-cross-origin-title", "error-cross-origin-message"),
     );
     Ok(req.into_response(response))
 }

@@ -1,10 +1,16 @@
-//! Tera templates, compiled into the binary so it runs from any directory.
+//! Tera templates, compiled into the binary so it runs from any directory, and the `t()`
+//! function through which every template text comes from the visitor's language.
+
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use fluent_templates::fluent_bundle::FluentValue;
 use serde::Serialize;
-use tera::{Context, Tera};
+use tera::{Context, Tera, Value};
+
+use crate::i18n::{Args, Lang, language_options};
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
@@ -17,53 +23,137 @@ const TEMPLATES: &[(&str, &str)] = &[
         "inspector.html",
         include_str!("../../templates/inspector.html"),
     ),
+    (
+        "next_visit.html",
+        include_str!("../../templates/next_visit.html"),
+    ),
+    (
+        "sequence.html",
+        include_str!("../../templates/sequence.html"),
+    ),
+    (
+        "session_parts.html",
+        include_str!("../../templates/session_parts.html"),
+    ),
 ];
 
 pub struct Templates(Tera);
 
+/// What every page shows besides its own context: the visitor's language, and the address the
+/// language switch brings them back to. Taken from the request before inner services run, for
+/// the error pages that middleware renders after them.
+#[derive(Debug, Clone)]
+pub struct PageFrame {
+    pub lang: Lang,
+    pub here: String,
+}
+
+impl PageFrame {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self {
+            lang: Lang::negotiate(req).0,
+            here: req.path().to_owned(),
+        }
+    }
+}
+
 /// A template failed to render: our bug, never the visitor's, so it is logged where it happens.
 #[derive(Debug, thiserror::Error)]
 #[error("the page could not be rendered")]
-pub struct RenderError;
+pub struct RenderError(pub Lang);
 
 impl ResponseError for RenderError {
     fn error_response(&self) -> HttpResponse {
         HttpResponse::InternalServerError()
             .content_type(ContentType::plaintext())
-            .body("The page could not be rendered.")
+            .body(self.0.text("error-render"))
     }
 }
 
 impl Templates {
     pub fn load() -> Result<Self, tera::Error> {
         let mut tera = Tera::default();
+        tera.register_function("t", Translate);
         tera.add_raw_templates(TEMPLATES.iter().copied())?;
         Ok(Self(tera))
     }
 
-    /// Renders template `name` from a page's typed context.
-    pub fn render(&self, name: &str, page: &impl Serialize) -> Result<String, RenderError> {
-        let context = Context::from_serialize(page).map_err(|error| {
+    /// Renders template `name` from a page's typed context, for the visitor of `req`.
+    pub fn render(
+        &self,
+        req: &HttpRequest,
+        name: &str,
+        page: &impl Serialize,
+    ) -> Result<String, RenderError> {
+        self.render_in(&PageFrame::of(req), name, page)
+    }
+
+    /// Renders template `name` in `frame`'s language.
+    pub fn render_in(
+        &self,
+        frame: &PageFrame,
+        name: &str,
+        page: &impl Serialize,
+    ) -> Result<String, RenderError> {
+        let lang = frame.lang;
+        let mut context = Context::from_serialize(page).map_err(|error| {
             tracing::error!(template = name, error = ?error, "page context does not serialise");
-            RenderError
+            RenderError(lang)
         })?;
+        context.insert("lang", lang.tag());
+        context.insert("languages", &language_options());
+        context.insert("here", &frame.here);
         self.0.render(name, &context).map_err(|error| {
             tracing::error!(template = name, error = ?error, "template failed to render");
-            RenderError
+            RenderError(lang)
         })
     }
 
     /// A whole page with the given status, for answers that set no cookie.
     pub fn page(
         &self,
+        frame: &PageFrame,
         status: StatusCode,
         name: &str,
         page: &impl Serialize,
     ) -> Result<HttpResponse, RenderError> {
-        let html = self.render(name, page)?;
+        let html = self.render_in(frame, name, page)?;
         Ok(HttpResponse::build(status)
             .content_type(ContentType::html())
             .body(html))
+    }
+}
+
+/// `t(key="…", lang=lang, name=value…)`: the Fluent message `key` in `lang`, with the other
+/// arguments. Its output is HTML: messages may hold a little markup (`<code>`, ids the tests and
+/// the script look for), so every argument is escaped here instead of the output by Tera.
+struct Translate;
+
+impl tera::Function for Translate {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let text = |name: &str| args.get(name).and_then(Value::as_str);
+        let key = text("key").ok_or("t() needs key=\"…\"")?;
+        let lang = text("lang")
+            .and_then(Lang::from_tag)
+            .ok_or_else(|| format!("t(key=\"{key}\") needs lang=lang"))?;
+        let fluent_args: Args<'_> = args
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "key" | "lang"))
+            .map(|(name, value)| {
+                let value = match value {
+                    Value::Number(n) if n.is_i64() => FluentValue::from(n.as_i64()),
+                    Value::Number(n) => FluentValue::from(n.as_f64()),
+                    Value::String(s) => FluentValue::from(tera::escape_html(s)),
+                    other => FluentValue::from(tera::escape_html(&other.to_string())),
+                };
+                (name.clone().into(), value)
+            })
+            .collect();
+        Ok(Value::String(lang.text_with(key, &fluent_args)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
     }
 }
 
@@ -74,5 +164,35 @@ mod tests {
     #[test]
     fn every_template_parses() {
         Templates::load().expect("templates should parse");
+    }
+
+    #[test]
+    fn arguments_are_escaped_and_the_message_is_not() {
+        use tera::Function as _;
+        let args = HashMap::from([
+            ("key".to_owned(), Value::from("home-session-text")),
+            ("lang".to_owned(), Value::from("en")),
+            ("backend".to_owned(), Value::from("<b>&")),
+        ]);
+        let Value::String(html) = Translate.call(&args).unwrap() else {
+            panic!("a string")
+        };
+        assert!(html.contains("&lt;b&gt;&amp;"), "{html}");
+    }
+
+    /// Every `t(key="…")` the templates spell exists in English (the key-set test then holds
+    /// every other language to English's keys).
+    #[test]
+    fn every_key_the_templates_use_exists() {
+        let english = crate::i18n::message_keys(Lang::En);
+        for (template, source) in TEMPLATES {
+            for piece in source.split("t(key=\"").skip(1) {
+                let key = &piece[..piece.find('"').unwrap()];
+                if key.ends_with('-') {
+                    continue; // completed by the template: "counter-title-" ~ storage
+                }
+                assert!(english.contains(key), "{template}: no message {key}");
+            }
+        }
     }
 }

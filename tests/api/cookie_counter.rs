@@ -10,7 +10,7 @@ async fn first_visit_counts_one_and_sets_readable_cookies() {
     let app = spawn_app().await;
     let response = app.get("/cookie/").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["vary"], "Cookie");
+    assert_eq!(response.headers()["vary"], "Cookie, Accept-Language");
 
     let visits = set_cookie(&response, "visits").expect("visits cookie");
     let last_visit = set_cookie(&response, "last_visit").expect("last_visit cookie");

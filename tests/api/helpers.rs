@@ -214,6 +214,22 @@ impl Browser<'_> {
         self.client.post(self.app.url(path)).send().await.unwrap()
     }
 
+    /// Clicks a language in the page header while on `page`: the form posts the language and the
+    /// page to return to.
+    pub async fn choose_language(&self, lang: &str, page: &str) -> reqwest::Response {
+        self.client
+            .post(self.app.url("/lang"))
+            .form(&[("lang", lang), ("next", page)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Clicks "Dismiss" on the notice of the cookie or the session page (`storage`).
+    pub async fn dismiss_notice(&self, storage: &str) -> reqwest::Response {
+        self.post(&format!("/{storage}/dismiss")).await
+    }
+
     /// GET a page, check it rendered, and read its visit count.
     pub async fn visits(&self, path: &str) -> u32 {
         let response = self.get(path).await;
@@ -233,6 +249,37 @@ pub fn set_cookies(response: &reqwest::Response) -> Vec<cookie::Cookie<'static>>
 
 pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<cookie::Cookie<'static>> {
     set_cookies(response).into_iter().find(|c| c.name() == name)
+}
+
+/// Every `Set-Cookie` header of a response, as sent.
+pub fn set_cookie_headers(response: &reqwest::Response) -> Vec<String> {
+    (response.headers().get_all(SET_COOKIE).iter())
+        .map(|h| h.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The headers the inspector's Set-Cookie panel lists, as text (unescaped).
+pub fn set_cookie_panel(html: &str) -> Vec<String> {
+    html.split(r#"<code class="set-cookie-header">Set-Cookie: "#)
+        .skip(1)
+        .map(|rest| unescape_html(&rest[..rest.find("</code>").unwrap()]))
+        .collect()
+}
+
+/// Text as Tera escaped it, back to what it says.
+pub fn unescape_html(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The `lang` of the page's `<html>` element.
+pub fn page_language(html: &str) -> &str {
+    let start = html.find("<html lang=\"").expect("an <html lang>") + "<html lang=\"".len();
+    &html[start..start + html[start..].find('"').unwrap()]
 }
 
 /// The number a page shows in its `visit-count` element.

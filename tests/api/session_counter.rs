@@ -27,7 +27,7 @@ async fn first_visit_gives_only_a_django_style_session_cookie() {
     let app = spawn_app().await;
     let response = app.get("/session/").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["vary"], "Cookie");
+    assert_eq!(response.headers()["vary"], "Cookie, Accept-Language");
 
     let cookies = set_cookies(&response);
     assert_eq!(cookies.len(), 1, "only sessionid: {cookies:?}");
