@@ -51,15 +51,17 @@ impl DieselSessionStore {
 }
 
 impl StoreBuilder {
-    /// Connections in the pool (at least 1). SQLite serialises writers anyway; PostgreSQL serves
-    /// them at once.
+    /// Connections (at least 1). PostgreSQL: the pool's size. SQLite: how many reader threads,
+    /// each with a connection of its own; writes go to one more thread, which commits every write
+    /// queued at that moment in one transaction (SQLite has one writer at a time anyway).
     pub fn pool_size(mut self, size: usize) -> Self {
         self.pool.size = size.max(1);
         self
     }
 
-    /// How long a call waits for a connection, or for a new one to open, before it fails with
-    /// [`Error::Pool`], and on PostgreSQL how long a statement may run (`statement_timeout`: a
+    /// How long a call waits for a connection, for a new one to open, or on SQLite for its thread
+    /// to answer (another process may hold the write lock), before it fails with [`Error::Pool`]
+    /// (an SQLite write that timed out is then never applied), and on PostgreSQL how long a statement may run (`statement_timeout`: a
     /// locked table or a stalled server) before it fails with [`Error::Query`].
     /// [`session_guard`](crate::session_guard) answers both with 503.
     pub fn timeout(mut self, timeout: Duration) -> Self {
