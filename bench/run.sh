@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The benchmark: our counters beside our stateless page and beside the Django peer, in one run.
-# Rewrites docs/benchmarks.md. See the README's "Benchmark" section; in short:
+# The benchmark: our counters beside our stateless page and beside three peers, in one run: the Django
+# peer, and the two Rust stacks a developer would otherwise pick (axum + tower-sessions on SQLite,
+# actix-web + actix-session-sqlx-postgres). Rewrites docs/benchmarks.md, targets of issue 12 at the
+# top. See the README's "Benchmark" section; in short:
 #
 #   bench/run.sh                             # everything that can run here
 #   scripts/test-services.sh bench/run.sh    # start PostgreSQL and Redis first
@@ -10,11 +12,19 @@
 #   BENCH_VISITORS=2000        visitors pre-created per server, each with its own cookies
 #   BENCH_BACKENDS="sqlite postgres redis cached-db cached-db-redis signed-cookie"
 #   BENCH_PEER=../shared/peers/django-rango/run.sh   the Django peer (skipped if absent; "" skips)
+#   BENCH_TOWER_PEER=../shared/peers/tower-sessions-sqlite/run.sh   axum + tower-sessions 0.14, sqlx
+#                              SQLite store, measured right after our SQLite backend ("" skips)
+#   BENCH_ACTIX_PEER=../shared/peers/actix-sqlx-postgres/run.sh     actix-session 0.10 +
+#                              actix-session-sqlx-postgres 0.3, measured right after our PostgreSQL
+#                              backend, in a database of its own on the same server ("" skips)
+#   BENCH_PEER_TIMEOUT=600     seconds a peer may take to install or build and start (the Rust peers
+#                              build in release mode under ${PEER_BUILD:-/tmp/peer-build} on first use)
 #   BENCH_PURGE_EXPIRED=1000000 BENCH_PURGE_LIVE=100000   the purge case (BENCH_PURGE_EXPIRED=0 skips)
 #   BENCH_PURGE_WINDOW=30      the /session/ run during the background purge (seconds)
 #   BENCH_POSTGRES_URL (else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
 #   BENCH_REDIS_URL    (else TEST_REDIS_URL, else redis://127.0.0.1:6379)
-#   BENCH_PORT=18080 BENCH_PEER_PORT=18081   BENCH_OUTPUT=docs/benchmarks.md
+#   BENCH_PORT=18080 BENCH_PEER_PORT=18081 BENCH_TOWER_PORT=18082 BENCH_ACTIX_PORT=18083
+#   BENCH_OUTPUT=docs/benchmarks.md
 #   BENCH_KEEP=1               keep the work directory (databases, logs, raw results)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,21 +37,27 @@ WARMUP=${BENCH_WARMUP:-3}
 VISITORS=${BENCH_VISITORS:-2000}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres redis cached-db cached-db-redis signed-cookie}
 PEER=${BENCH_PEER-../shared/peers/django-rango/run.sh}
+TOWER_PEER=${BENCH_TOWER_PEER-../shared/peers/tower-sessions-sqlite/run.sh}
+ACTIX_PEER=${BENCH_ACTIX_PEER-../shared/peers/actix-sqlx-postgres/run.sh}
+PEER_TIMEOUT=${BENCH_PEER_TIMEOUT:-600}
 PURGE_EXPIRED=${BENCH_PURGE_EXPIRED:-1000000}
 PURGE_LIVE=${BENCH_PURGE_LIVE:-100000}
 POSTGRES_URL=${BENCH_POSTGRES_URL:-${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}}
 REDIS_URL=${BENCH_REDIS_URL:-${TEST_REDIS_URL:-redis://127.0.0.1:6379}}
 PORT=${BENCH_PORT:-18080}
 PEER_PORT=${BENCH_PEER_PORT:-18081}
+TOWER_PORT=${BENCH_TOWER_PORT:-18082}
+ACTIX_PORT=${BENCH_ACTIX_PORT:-18083}
 OUTPUT=${BENCH_OUTPUT:-docs/benchmarks.md}
 
 BIN=$root/target/release/cookies-vs-sessions
 BASE=http://127.0.0.1:$PORT
-PEER_BASE=http://127.0.0.1:$PEER_PORT
 # A fixed key, so a visitor's signed cookie stays valid across the restarts of one backend.
 SECRET_KEY=bench-only-secret-key-bench-only-secret-key-bench-only-secret-key-0123456789
 RUN_ID=$(date +%s)_$$
 PG_SCHEMA=bench_$RUN_ID
+# The actix-session-sqlx-postgres peer's own database, beside the one of $POSTGRES_URL.
+PEER_PG_DB=bench_peer_$RUN_ID
 REDIS_PREFIX=bench:$RUN_ID:
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cvs-bench.XXXXXX")
@@ -51,7 +67,18 @@ notes=$work/notes.txt
 : >"$notes"
 server_pid=
 peer_pid=
+peer_base=
 pg_schema_made=
+peer_pg_db_made=
+
+# The peers: django, tower, actix. A peer that cannot be installed, built or started is skipped with a
+# note; the run goes on.
+declare -A PEER_SCRIPT=([django]=$PEER [tower]=$TOWER_PEER [actix]=$ACTIX_PEER)
+declare -A PEER_VAR=([django]=BENCH_PEER [tower]=BENCH_TOWER_PEER [actix]=BENCH_ACTIX_PEER)
+declare -A PEER_PORTS=([django]=$PEER_PORT [tower]=$TOWER_PORT [actix]=$ACTIX_PORT)
+declare -A PEER_TITLE=([django]="Django peer" [tower]="tower-sessions peer (axum, SQLite)"
+  [actix]="actix-session-sqlx-postgres peer")
+declare -A peer_skipped=()
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 note() { log "note: $*"; printf '%s\n' "$*" >>"$notes"; }
@@ -59,9 +86,14 @@ note() { log "note: $*"; printf '%s\n' "$*" >>"$notes"; }
 cleanup() {
   local status=$?
   [[ -n $server_pid ]] && stop_pid "$server_pid"
-  [[ -n $peer_pid ]] && stop_pid "$peer_pid"
+  [[ -n $peer_pid ]] && stop_group "$peer_pid"
   if [[ -n $pg_schema_made ]]; then
     psql "$POSTGRES_URL" -qc "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1 || true
+  fi
+  if [[ -n $peer_pg_db_made ]]; then
+    psql "$POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PEER_PG_DB WITH (FORCE)" >/dev/null 2>&1 ||
+      psql "$POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PEER_PG_DB" >/dev/null 2>&1 ||
+      log "could not drop the peer's database $PEER_PG_DB"
   fi
   if command -v redis-cli >/dev/null; then
     redis-cli -u "$REDIS_URL" --scan --pattern "${REDIS_PREFIX}*" 2>/dev/null |
@@ -78,6 +110,21 @@ stop_pid() { # pid: TERM, then KILL after 10 s; only the process this script sta
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_group() { # pid of a process started under setsid: TERM its process group (the server, or a
+  # build its run.sh started), KILL what is left after 10 s, then reap it. The group is this script's
+  # own: the pid stays reserved until it is reaped, so its number cannot name anyone else's group.
+  local pid=$1 state
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1 || true)
+    [[ -z $state || $state == Z ]] && break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
@@ -136,7 +183,7 @@ current_instance=
 run_case() { # server backend page visitors cookie_file|- [close]
   local server=$1 backend=$2 page=$3 visitors=$4 cookies=$5 variant=${6:-}
   local base=$BASE pid=$server_pid
-  if [[ $server == django ]]; then base=$PEER_BASE; pid=$peer_pid; fi
+  if [[ $server != ours ]]; then base=$peer_base; pid=$peer_pid; fi
   local args=("$cookies" "$THREADS")
   if [[ $variant == close ]]; then args+=(close); fi
   log "$server $backend $page ($visitors${variant:+, $variant})"
@@ -249,6 +296,11 @@ pg_ok=
 if command -v psql >/dev/null && timeout 5 psql "$POSTGRES_URL" -Atc 'SELECT 1' >/dev/null 2>&1; then
   pg_ok=1
 fi
+# The actix peer's database: $POSTGRES_URL with its database name replaced (the query kept).
+peer_pg_url=$(python3 -c '
+import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PEER_PG_DB")
 redis_ok=
 if command -v redis-cli >/dev/null && [[ $(timeout 5 redis-cli -u "$REDIS_URL" ping 2>/dev/null) == PONG ]]; then
   redis_ok=1
@@ -299,34 +351,102 @@ run_backend() {
   stop_ours
 }
 
-run_peer() {
-  if [[ -z $PEER ]]; then
-    note "Django peer skipped: BENCH_PEER is empty"
-    return 0
-  elif [[ ! -x $PEER ]]; then
-    note "Django peer skipped: $PEER is not there"
-    return 0
+# ---------------------------------------------------------------------------------------------
+# The peers, one at a time on their own ports
+# ---------------------------------------------------------------------------------------------
+skip_peer() { # name reason: noted once; the peer is not started again in this run
+  [[ -n ${peer_skipped[$1]:-} ]] && return 0
+  peer_skipped[$1]=1
+  note "${PEER_TITLE[$1]} skipped: $2"
+}
+
+# name label: start the peer's run.sh in a process group of its own (a build it runs first is
+# stopped with it); 0 once it answers /hello/, else a note and 1.
+start_peer() {
+  local name=$1 label=$2
+  local script=${PEER_SCRIPT[$name]} port=${PEER_PORTS[$name]}
+  [[ -n ${peer_skipped[$name]:-} ]] && return 1
+  if [[ -z $script ]]; then skip_peer "$name" "${PEER_VAR[$name]} is empty"; return 1; fi
+  if [[ ! -x $script ]]; then skip_peer "$name" "$script is not there"; return 1; fi
+  if [[ $name == actix ]]; then
+    [[ -n $pg_ok ]] || { skip_peer actix "cannot reach PostgreSQL at $POSTGRES_URL"; return 1; }
+    if [[ -z $peer_pg_db_made ]]; then
+      if ! psql "$POSTGRES_URL" -qc "CREATE DATABASE $PEER_PG_DB" >/dev/null 2>"$work/actix-createdb.log"; then
+        skip_peer actix "cannot create its database $PEER_PG_DB: $(head -c 200 "$work/actix-createdb.log" | tr '\n`|' " '/")"
+        return 1
+      fi
+      peer_pg_db_made=1
+    fi
   fi
-  log "starting the Django peer (installs Django and gunicorn on first use)"
-  PORT=$PEER_PORT PEER_DB=$work/peer.sqlite3 "$PEER" >"$work/peer.log" 2>&1 &
+  peer_base=http://127.0.0.1:$port
+  if curl -s --max-time 2 -o /dev/null "$peer_base/"; then
+    skip_peer "$name" "something already listens on port $port"
+    return 1
+  fi
+  log "$label the ${PEER_TITLE[$name]} (it may install or build itself first: up to ${PEER_TIMEOUT} s)"
+  printf '\n--- %s %s\n' "$label" "$(date +%T)" >>"$work/$name.log"
+  local environment=(PORT="$port")
+  case $name in
+    django | tower) environment+=(PEER_DB="$work/$name.sqlite3") ;;
+    actix) environment+=(PEER_DATABASE_URL="$peer_pg_url") ;;
+  esac
+  env "${environment[@]}" setsid "$script" >>"$work/$name.log" 2>&1 &
   peer_pid=$!
-  if ! wait_http "$PEER_BASE/hello/" "$peer_pid" 600; then
-    cat "$work/peer.log" >&2
-    note "Django peer skipped: it did not start (see its log)"
-    stop_pid "$peer_pid"; peer_pid=
-    return 0
+  local started
+  started=$(now)
+  if ! wait_http "$peer_base/hello/" "$peer_pid" "$PEER_TIMEOUT"; then
+    local last
+    last=$(grep -av '^\s*$' "$work/$name.log" | tail -n 1 | cut -c1-200 | tr '`|' "'/")
+    tail -n 30 "$work/$name.log" >&2
+    if kill -0 "$peer_pid" 2>/dev/null; then
+      skip_peer "$name" "it did not answer /hello/ within ${PEER_TIMEOUT} s (last line of its log: \`$last\`)"
+    else
+      skip_peer "$name" "it did not build or start (last line of its log: \`$last\`)"
+    fi
+    stop_group "$peer_pid"; peer_pid=
+    return 1
   fi
-  current_instance=django
-  run_case django sqlite /hello/ none -
-  python3 bench/visitors.py "$PEER_BASE" "$VISITORS" /cookie/ >"$work/peer-cookie.cookies"
-  run_case django sqlite /cookie/ jar "$work/peer-cookie.cookies"
-  run_case django sqlite /session/ new -
-  python3 bench/visitors.py "$PEER_BASE" "$VISITORS" /session/ >"$work/peer.cookies"
-  head -n 1 "$work/peer.cookies" >"$work/peer.hot"
-  run_case django sqlite /session/ jar "$work/peer.cookies"
-  run_case django sqlite /session/ hot "$work/peer.hot"
-  record_rss django "$peer_pid"
-  stop_pid "$peer_pid"; peer_pid=
+  log "  up after $(calc "round($(now) - $started, 1)") s"
+}
+
+stop_peer() {
+  [[ -n $peer_pid ]] || return 0
+  stop_group "$peer_pid"; peer_pid=
+}
+
+# Each peer is built (Rust) or installed (Django) and started once before any measurement, so that a
+# first build of several minutes does not come between our backend and its peer.
+prepare_peer() {
+  start_peer "$1" "building and starting" || return 0
+  stop_peer
+}
+
+# The cases of one peer: the Django peer's as before, the Rust peers' the same minus /cookie/ (they
+# have none). Returns 1 at the first case that fails.
+peer_cases() {
+  local name=$1 backend=sqlite
+  [[ $name == actix ]] && backend=postgres
+  run_case "$name" "$backend" /hello/ none - || return 1
+  if [[ $name == django ]]; then
+    python3 bench/visitors.py "$peer_base" "$VISITORS" /cookie/ >"$work/$name-cookie.cookies" || return 1
+    run_case "$name" "$backend" /cookie/ jar "$work/$name-cookie.cookies" || return 1
+  fi
+  run_case "$name" "$backend" /session/ new - || return 1
+  python3 bench/visitors.py "$peer_base" "$VISITORS" /session/ >"$work/$name.cookies" || return 1
+  head -n 1 "$work/$name.cookies" >"$work/$name.hot"
+  run_case "$name" "$backend" /session/ jar "$work/$name.cookies" || return 1
+  run_case "$name" "$backend" /session/ hot "$work/$name.hot" || return 1
+}
+
+run_peer() { # name
+  local name=$1
+  start_peer "$name" starting || return 0
+  current_instance=$name
+  if ! peer_cases "$name"; then
+    note "${PEER_TITLE[$name]}: a case failed, so its remaining cases were not run (see the bench log)"
+  fi
+  record_rss "$name" "$peer_pid"
+  stop_peer
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -436,12 +556,19 @@ PY
 # ---------------------------------------------------------------------------------------------
 started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for name in tower actix django; do prepare_peer "$name"; done
 for backend in $BACKENDS; do
   run_backend "$backend"
-  # The Django peer right after our SQLite server, so the two are measured close together.
-  if [[ $backend == sqlite ]]; then run_peer; fi
+  # Each peer right after our server on the same kind of store, so that the two are measured close
+  # together: tower-sessions (then Django) after our SQLite, actix-session-sqlx-postgres after our
+  # PostgreSQL.
+  case $backend in
+    sqlite) run_peer tower; run_peer django ;;
+    postgres) run_peer actix ;;
+  esac
 done
-if [[ " $BACKENDS " != *" sqlite "* ]]; then run_peer; fi
+if [[ " $BACKENDS " != *" sqlite "* ]]; then run_peer tower; run_peer django; fi
+if [[ " $BACKENDS " != *" postgres "* ]]; then run_peer actix; fi
 run_purge
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -453,6 +580,20 @@ django_version=
 if [[ -n $PEER && -x $(dirname "$PEER")/.venv/bin/python ]]; then
   django_version=$("$(dirname "$PEER")/.venv/bin/python" -c 'import django; print(django.get_version())' 2>/dev/null || true)
 fi
+lock_versions() { # run.sh crate...: "crate version" of each, from the Cargo.lock beside the run.sh
+  local lock
+  [[ -n $1 ]] || { echo '""'; return 0; }
+  lock=$(dirname "$1")/Cargo.lock; shift
+  [[ -r $lock ]] || { echo '""'; return 0; }
+  python3 - "$lock" "$@" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+found = dict(re.findall(r'\[\[package\]\]\nname = "([^"]+)"\nversion = "([^"]+)"', text))
+print(json.dumps(", ".join(f"{name} {found[name]}" for name in sys.argv[2:] if name in found)))
+PY
+}
+tower_versions=$(lock_versions "${TOWER_PEER:-}" axum tower-sessions tower-sessions-sqlx-store sqlx)
+actix_versions=$(lock_versions "${ACTIX_PEER:-}" actix-web actix-session actix-session-sqlx-postgres sqlx)
 cat >"$work/meta.json" <<EOF
 {"started_at": "$started_at", "finished_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "commit": "$commit", "dirty": $dirty,
@@ -461,7 +602,7 @@ cat >"$work/meta.json" <<EOF
  "loadavg_start": "$loadavg_start", "loadavg_end": "$(cut -d' ' -f1-3 /proc/loadavg)",
  "connections": $CONNECTIONS, "threads": $THREADS, "duration": $DURATION, "warmup": $WARMUP,
  "visitors": $VISITORS, "wrk": $(json_str "$(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"),
- "django": "$django_version"}
+ "django": "$django_version", "tower": $tower_versions, "actix": $actix_versions}
 EOF
 python3 bench/report.py "$work/meta.json" "$results" "$notes" bench/notes.md >"$OUTPUT"
 log "wrote $OUTPUT"

@@ -5,7 +5,8 @@
 -- COOKIE_FILE holds one `Cookie:` header value per line (one visitor each, see visitors.py); `-`
 -- sends no cookie, so every request is a new visitor. Thread k takes the lines k, k+THREADS, … and
 -- cycles through them, so no two threads replay the same visitor. `close` adds `Connection:
--- close` (as gunicorn's sync workers answer anyway).
+-- close` (as gunicorn's sync workers answer anyway). The summary line's `bytes` is what wrk read,
+-- headers included: the answers' size, to compare what each server sends.
 
 local next_id = 0
 
@@ -46,7 +47,7 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     "BENCH_RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d " ..
-    "connect_errors=%d read_errors=%d write_errors=%d status_errors=%d timeouts=%d\n",
+    "connect_errors=%d read_errors=%d write_errors=%d status_errors=%d timeouts=%d bytes=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout))
+    latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status, e.timeout, summary.bytes))
 end
