@@ -10,8 +10,8 @@
 //! ([`with_connection!`](super::with_connection)): on these threads they run inline.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use diesel::result::{DatabaseErrorKind, Error as QueryError};
@@ -84,8 +84,9 @@ enum Message {
 /// The engine: its threads stop when the last handle is dropped.
 pub(crate) struct Engine {
     writer: mpsc::UnboundedSender<Message>,
-    readers: mpsc::UnboundedSender<Message>,
-    reader_count: usize,
+    /// A queue per reader, so that each gets its own `Close`; reads go round in turn.
+    readers: Vec<mpsc::UnboundedSender<Message>>,
+    next_reader: AtomicUsize,
     /// How long a caller waits for its answer: a thread stuck on another process's lock (up to the
     /// busy timeout) must not hold requests forever.
     timeout: Duration,
@@ -101,24 +102,14 @@ impl Engine {
     /// Starts the threads and the watch on `path` (which the migrations just made).
     pub(crate) fn start(path: &std::path::Path, readers: usize, timeout: Duration) -> Arc<Self> {
         let url = path_str(path).unwrap_or_default().to_owned();
-        let (writer, writes) = mpsc::unbounded_channel();
-        spawn_thread("sqlite-writer", url.clone(), true, Queue::Own(writes));
-        // The readers share one queue: an idle reader takes the next read, and under load none
-        // of them sleeps between reads.
-        let (reader_queue, reads) = mpsc::unbounded_channel();
-        let reads = Arc::new(Mutex::new(reads));
-        for _ in 0..readers {
-            spawn_thread(
-                "sqlite-reader",
-                url.clone(),
-                false,
-                Queue::Shared(reads.clone()),
-            );
-        }
+        let writer = spawn_thread("sqlite-writer", url.clone(), true);
+        let readers = (0..readers.max(1))
+            .map(|_| spawn_thread("sqlite-reader", url.clone(), false))
+            .collect();
         let engine = Arc::new(Self {
             writer,
-            readers: reader_queue,
-            reader_count: readers,
+            readers,
+            next_reader: AtomicUsize::new(0),
             timeout,
             file: FileState {
                 path: path.to_owned(),
@@ -135,7 +126,9 @@ impl Engine {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, QueryResult<T>> + Send + 'static,
     {
-        self.call(&self.readers, Message::Batched, query).await
+        let turn = self.next_reader.fetch_add(1, Relaxed) % self.readers.len();
+        self.call(&self.readers[turn], Message::Batched, query)
+            .await
     }
 
     /// Runs a write on the writer thread, in a transaction with the writes queued beside it; the
@@ -224,9 +217,7 @@ impl Engine {
             }
         };
         ask(&self.writer);
-        for _ in 0..self.reader_count {
-            ask(&self.readers);
-        }
+        self.readers.iter().for_each(ask);
         for wait in closed {
             let _ = wait.await;
         }
@@ -267,33 +258,9 @@ fn unavailable(why: &str) -> QueryError {
     QueryError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(why.to_owned()))
 }
 
-enum Queue {
-    Own(mpsc::UnboundedReceiver<Message>),
-    Shared(Arc<Mutex<mpsc::UnboundedReceiver<Message>>>),
-}
-
-impl Queue {
-    /// The next message, waiting for it; `None` once the engine is gone.
-    fn next(&mut self) -> Option<Message> {
-        match self {
-            Self::Own(queue) => queue.blocking_recv(),
-            Self::Shared(queue) => queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .blocking_recv(),
-        }
-    }
-
-    /// A message already waiting, if any (the writer's batch).
-    fn waiting(&mut self) -> Option<Message> {
-        match self {
-            Self::Own(queue) => queue.try_recv().ok(),
-            Self::Shared(_) => None,
-        }
-    }
-}
-
-fn spawn_thread(name: &str, url: String, writes: bool, queue: Queue) {
+/// Starts an engine thread and returns its queue.
+fn spawn_thread(name: &str, url: String, writes: bool) -> mpsc::UnboundedSender<Message> {
+    let (queue, messages) = mpsc::unbounded_channel();
     let worker = Worker {
         url,
         writes,
@@ -305,9 +272,10 @@ fn spawn_thread(name: &str, url: String, writes: bool, queue: Queue) {
     };
     std::thread::Builder::new()
         .name(name.to_owned())
-        .spawn(move || worker.serve(queue))
+        .spawn(move || worker.serve(messages))
         // Only fails when the OS refuses a thread: nothing could run then anyway.
         .expect("the OS should start the SQLite thread");
+    queue
 }
 
 /// One engine thread: its connection, opened on first use and after a `Close`.
@@ -320,12 +288,14 @@ struct Worker {
 }
 
 impl Worker {
-    fn serve(mut self, mut queue: Queue) {
+    /// Takes messages until the engine is gone: each time, the first one and every one already
+    /// waiting behind it (up to a transaction's worth).
+    fn serve(mut self, mut messages: mpsc::UnboundedReceiver<Message>) {
         let mut batch = Vec::new();
-        while let Some(first) = queue.next() {
+        while let Some(first) = messages.blocking_recv() {
             batch.push(first);
             while batch.len() < MOST_PER_COMMIT
-                && let Some(next) = queue.waiting()
+                && let Ok(next) = messages.try_recv()
             {
                 batch.push(next);
             }
