@@ -5,7 +5,10 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header::{LOCATION, VARY};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpRequest, HttpResponse, route, web};
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, route, web};
 
 use crate::i18n::Lang;
 use crate::sessions::SessionInfo;
@@ -30,12 +33,31 @@ pub fn scope() -> impl HttpServiceFactory {
         .service(super::form_target("/dismiss", dismiss))
 }
 
-/// What the cookie pages need besides the request.
+/// What the cookie pages need besides the request, taken from the app's data as one extractor.
 struct CookiePages {
     templates: web::Data<Templates>,
     visits: web::Data<Visits>,
     age: web::Data<CookieAge>,
     info: web::Data<SessionInfo>,
+}
+
+impl FromRequest for CookiePages {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        fn data<T: ?Sized + 'static>(req: &HttpRequest) -> actix_web::Result<web::Data<T>> {
+            web::Data::extract(req).into_inner()
+        }
+        ready((|| {
+            Ok(Self {
+                templates: data(req)?,
+                visits: data(req)?,
+                age: data(req)?,
+                info: data(req)?,
+            })
+        })())
+    }
 }
 
 impl CookiePages {
@@ -73,38 +95,14 @@ impl CookiePages {
 }
 
 #[route("/", method = "GET", method = "HEAD")]
-pub async fn index(
-    req: HttpRequest,
-    templates: web::Data<Templates>,
-    visits: web::Data<Visits>,
-    age: web::Data<CookieAge>,
-    info: web::Data<SessionInfo>,
-) -> HttpResponse {
-    let pages = CookiePages {
-        templates,
-        visits,
-        age,
-        info,
-    };
+pub async fn index(req: HttpRequest, pages: CookiePages) -> HttpResponse {
     let cookies = RequestCookies::from_request(&req);
     let first_time = (!keeps_our_cookies(&cookies)).then(test_cookie);
     pages.respond(&req, "counter.html", None, first_time)
 }
 
 #[route("/about/", method = "GET", method = "HEAD")]
-pub async fn about(
-    req: HttpRequest,
-    templates: web::Data<Templates>,
-    visits: web::Data<Visits>,
-    age: web::Data<CookieAge>,
-    info: web::Data<SessionInfo>,
-) -> HttpResponse {
-    let pages = CookiePages {
-        templates,
-        visits,
-        age,
-        info,
-    };
+pub async fn about(req: HttpRequest, pages: CookiePages) -> HttpResponse {
     let cookies = RequestCookies::from_request(&req);
     let check = CookieCheck::judge(test_cookie_came_back(&cookies), &cookies);
     let confirmed = (check == CookieCheck::JustConfirmed).then(|| removal(TEST_COOKIE));
