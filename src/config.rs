@@ -84,7 +84,8 @@ pub struct DatabaseSettings {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: DatabaseUrl,
 
-    /// Connections in the pool (SQLite serialises writers anyway; PostgreSQL serves them at once).
+    /// PostgreSQL: connections in the pool. SQLite: reader threads, each with its connection (writes
+    /// go to one writer thread that commits them in groups).
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub database_pool_size: u16,
 }
