@@ -90,8 +90,9 @@ pub struct CounterPage {
     pub notice_dismissed: bool,
     /// This response's `Set-Cookie` headers, known once every middleware has run.
     pub response_cookies: Vec<SetCookieView>,
-    /// This request and its answer, drawn; made with the response cookies.
-    pub sequence: Option<SequenceDiagram>,
+    /// This request and its answer drawn as an `<svg>` element (escaped HTML), made with the
+    /// response cookies.
+    pub sequence: Option<String>,
     /// What the browser sent, for the inspector.
     pub sent_cookies: Vec<SentCookie>,
     /// Session pages: which backend, and what the server keeps.
@@ -141,7 +142,7 @@ impl CounterPage {
         let shown: Vec<String> = (self.response_cookies.iter())
             .map(|cookie| cookie.header.clone())
             .collect();
-        self.sequence = Some(SequenceDiagram::draw(exchange, &shown, lang));
+        self.sequence = Some(SequenceDiagram::draw(exchange, &shown, lang).svg());
     }
 
     /// The request as the diagram starts it: its line, and the cookies as the inspector shows them.

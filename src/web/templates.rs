@@ -28,10 +28,6 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/next_visit.html"),
     ),
     (
-        "sequence.html",
-        include_str!("../../templates/sequence.html"),
-    ),
-    (
         "session_parts.html",
         include_str!("../../templates/session_parts.html"),
     ),
