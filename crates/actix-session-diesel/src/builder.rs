@@ -52,8 +52,9 @@ impl DieselSessionStore {
 
 impl StoreBuilder {
     /// Connections (at least 1). PostgreSQL: the pool's size. SQLite: how many reader threads,
-    /// each with a connection of its own; writes go to one more thread, which commits every write
-    /// queued at that moment in one transaction (SQLite has one writer at a time anyway).
+    /// each with a connection of its own, which take the reads while the writer thread is stuck
+    /// behind another process's write lock; otherwise the writer, which commits every write queued
+    /// at that moment in one transaction, serves the reads too (its page cache stays warm).
     pub fn pool_size(mut self, size: usize) -> Self {
         self.pool.size = size.max(1);
         self

@@ -43,7 +43,7 @@ impl std::fmt::Display for Backend {
 /// How the pool connects; set through [`StoreBuilder`](crate::StoreBuilder).
 #[derive(Debug, Clone)]
 pub(crate) struct PoolOptions {
-    /// PostgreSQL: connections in the pool; SQLite: reader threads (the writer is one more).
+    /// PostgreSQL: connections in the pool; SQLite: reader threads for while the writer is stuck.
     pub size: usize,
     /// How long a call waits for a connection or an answer, or for a new connection to open,
     /// before it fails.
