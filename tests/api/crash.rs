@@ -124,7 +124,11 @@ async fn ctrl_c_lets_a_request_in_flight_finish() {
     let database = dir.path().join("sessions.sqlite3").display().to_string();
     let mut server = ServerProcess::on_sqlite(&database).await;
     // Holding SQLite's write lock keeps a new visitor's request waiting to save its session.
+    // (Waiting for the lock, which the server's first purge may hold for a moment at start.)
     let mut lock = SqliteConnection::establish(&database).unwrap();
+    diesel::sql_query("PRAGMA busy_timeout = 5000")
+        .execute(&mut lock)
+        .unwrap();
     diesel::sql_query("BEGIN IMMEDIATE")
         .execute(&mut lock)
         .unwrap();

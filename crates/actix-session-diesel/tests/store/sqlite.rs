@@ -138,7 +138,10 @@ async fn a_write_stalled_by_another_process_fails_in_time_and_is_never_applied_l
     let copy = || SessionKey::try_from(key.as_ref().to_owned()).unwrap();
 
     let mut other = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    // (Waiting for the lock, should the store's first purge hold it for a moment.)
+    other
+        .batch_execute("PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE")
+        .unwrap();
     // Reads go to the writer thread while it is idle, and need no lock there.
     let started = Instant::now();
     let loaded = RequestScope::new().run(store.load(&copy())).await.unwrap();
