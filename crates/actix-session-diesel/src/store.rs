@@ -33,8 +33,8 @@ use crate::{Backend, Clock, Error};
 /// - **Damaged rows.** Data that is not a JSON object of strings loads as a deserialization error,
 ///   which actix-session turns into an empty session (with a warning) that the next write
 ///   replaces.
-/// - **Never blocks the caller's thread.** PostgreSQL is async; SQLite's calls run on a thread
-///   pool of their own.
+/// - **Never blocks the caller's thread.** PostgreSQL is async; SQLite's calls run on threads of
+///   their own (one writer, which serves reads too, and readers for while it is stuck).
 #[derive(Clone)]
 pub struct DieselSessionStore {
     pub(crate) database: Database,
