@@ -84,7 +84,7 @@ pub struct DatabaseSettings {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: DatabaseUrl,
 
-    /// PostgreSQL: connections in the pool. SQLite: reader threads, each with its connection, for
+    /// PostgreSQL: connections in each worker's pool. SQLite: reader threads, each with its connection, for
     /// reads while another process's write lock holds up the writer thread (which commits writes
     /// in groups and otherwise serves the reads too).
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]

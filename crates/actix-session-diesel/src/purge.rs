@@ -12,8 +12,6 @@ use diesel_async::RunQueryDsl;
 use tokio::sync::watch;
 
 use crate::database::Database;
-#[cfg(feature = "postgres")]
-use crate::database::pool_error;
 use crate::schema::sessions;
 use crate::{DieselSessionStore, Error};
 
@@ -160,8 +158,8 @@ impl DieselSessionStore {
                     .await?
             }
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => {
-                let mut conn = pool.get().await.map_err(pool_error)?;
+            Database::Postgres(pools) => {
+                let mut conn = pools.get().await?;
                 let expired = expired_batch!(now, batch).for_update().skip_locked();
                 diesel::delete(sessions::table.filter(sessions::session_key.eq_any(expired)))
                     .execute(&mut conn)

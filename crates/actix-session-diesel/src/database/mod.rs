@@ -4,8 +4,6 @@
 use std::time::Duration;
 
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-#[cfg(feature = "postgres")]
-use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -43,7 +41,7 @@ impl std::fmt::Display for Backend {
 /// How the pool connects; set through [`StoreBuilder`](crate::StoreBuilder).
 #[derive(Debug, Clone)]
 pub(crate) struct PoolOptions {
-    /// PostgreSQL: connections in the pool; SQLite: reader threads for while the writer is stuck.
+    /// PostgreSQL: connections in each runtime's pool; SQLite: reader threads for while the writer is stuck.
     pub size: usize,
     /// How long a call waits for a connection or an answer, or for a new connection to open,
     /// before it fails.
@@ -52,13 +50,13 @@ pub(crate) struct PoolOptions {
     pub migration_lock: i64,
 }
 
-/// The session database: SQLite's threads, or a pool of PostgreSQL connections. Cheap to clone.
+/// The session database: SQLite's threads, or pools of PostgreSQL connections. Cheap to clone.
 #[derive(Clone)]
 pub(crate) enum Database {
     #[cfg(feature = "sqlite")]
     Sqlite(std::sync::Arc<sqlite::Engine>),
     #[cfg(feature = "postgres")]
-    Postgres(Pool<diesel_async::AsyncPgConnection>),
+    Postgres(postgres::Pools),
 }
 
 /// Runs `$body` with `$conn` bound to a connection of whichever database `$database` is, and
@@ -84,12 +82,12 @@ macro_rules! with_connection {
                     .await
             }
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => match pool.get().await {
+            Database::Postgres(pools) => match pools.get().await {
                 Ok(mut pooled) => {
                     let $conn = &mut *pooled;
                     $body.map_err($crate::Error::from)
                 }
-                Err(error) => Err($crate::database::pool_error(error)),
+                Err(error) => Err(error),
             },
         }
     }};
@@ -114,18 +112,21 @@ impl Database {
             #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => {
                 let (url, tls) = postgres::connect_spec(url)?;
-                let timeout = options.timeout;
-                Self::Postgres(pool(
-                    url,
-                    Box::new(move |url| {
-                        futures_util::FutureExt::boxed(postgres::establish_bounded(
-                            url,
-                            tls.clone(),
-                            timeout,
-                        ))
-                    }),
-                    options,
-                )?)
+                let options = options.clone();
+                Self::Postgres(postgres::Pools::new(move || {
+                    let (tls, timeout) = (tls.clone(), options.timeout);
+                    pool(
+                        url.clone(),
+                        Box::new(move |url| {
+                            futures_util::FutureExt::boxed(postgres::establish_bounded(
+                                url,
+                                tls.clone(),
+                                timeout,
+                            ))
+                        }),
+                        &options,
+                    )
+                })?)
             }
             #[allow(unreachable_patterns)] // when both features are on
             other => {
@@ -208,7 +209,7 @@ fn pool(
     url: String,
     setup: diesel_async::pooled_connection::SetupCallback<diesel_async::AsyncPgConnection>,
     options: &PoolOptions,
-) -> Result<Pool<diesel_async::AsyncPgConnection>, Error> {
+) -> Result<postgres::Pool, Error> {
     use diesel_async::pooled_connection::{
         AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
     };
@@ -218,7 +219,7 @@ fn pool(
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = setup;
     let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-    Pool::builder(manager)
+    postgres::Pool::builder(manager)
         .max_size(options.size)
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(options.timeout))
