@@ -268,3 +268,82 @@ impl ServerCertVerifier for Verifier {
             .supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use std::time::Duration;
+
+    use diesel_async::AsyncConnection as _;
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    /// Pools that count how many were made; none connects until a connection is asked for.
+    fn counted() -> (Pools, Arc<AtomicUsize>) {
+        let made = Arc::new(AtomicUsize::new(0));
+        let count = made.clone();
+        let options = crate::database::PoolOptions {
+            size: 1,
+            timeout: Duration::from_secs(1),
+            migration_lock: 0,
+        };
+        let pools = Pools::new(move || {
+            count.fetch_add(1, Relaxed);
+            super::super::pool(
+                "postgres://127.0.0.1:1/nothing".into(),
+                Box::new(|url| AsyncPgConnection::establish(url).boxed()),
+                &options,
+            )
+        })
+        .unwrap();
+        (pools, made)
+    }
+
+    #[test]
+    fn each_single_threaded_runtime_has_a_pool_and_a_multi_threaded_one_shares_one() {
+        let (pools, made) = counted();
+        assert_eq!(
+            made.load(Relaxed),
+            1,
+            "one, made at once to check the settings"
+        );
+        let worker = |pools: Pools| {
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    pools.current().unwrap();
+                    pools.current().unwrap();
+                });
+            })
+            .join()
+            .unwrap();
+        };
+        worker(pools.clone());
+        assert_eq!(made.load(Relaxed), 2, "a worker's pool, made once");
+        worker(pools.clone());
+        assert_eq!(made.load(Relaxed), 3, "another worker, another pool");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let pools = pools.clone();
+                    tokio::spawn(async move { pools.current().map(drop) })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+        });
+        assert_eq!(
+            made.load(Relaxed),
+            4,
+            "one pool for a multi-threaded runtime"
+        );
+    }
+}
