@@ -4,15 +4,13 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, Scope, route, web};
 
-use crate::i18n::Lang;
 use crate::sessions::SessionInfo;
-use crate::views::inspector::{presented_key, sent_cookies, stored_session};
+use crate::views::inspector::{Presented, sent_cookies, stored_session};
 use crate::views::response_cookies::SHOWN_KEY_CHARS;
 use crate::views::sequence::{Exchange, StoreExchange, StoreWrite};
 use crate::views::{CookieCheck, CounterPage, Storage, shorten};
 use crate::visits::session::TypedSession;
 use crate::visits::{VisitRecord, Visits};
-use crate::web::request_cookies::RequestCookies;
 use crate::web::templates::Templates;
 
 /// `GET /session/`, `GET /session/about/`, `POST /session/reset` and `POST /session/dismiss`, to
@@ -42,9 +40,17 @@ pub async fn index(
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
-    let mut page = session_page(&req, &session, arrived_with_data, &record, &visits, &info);
+    let presented = Presented::read(&req, &info);
+    let mut page = session_page(
+        &presented,
+        &session,
+        arrived_with_data,
+        &record,
+        &visits,
+        &info,
+    );
     page.num_visits = Some(num_visits);
-    let exchange = session_exchange(&req, &page, &session, found, &info);
+    let exchange = session_exchange(&req, &presented, &page, &session, found, &info);
     Ok(super::counter_page(
         &req,
         templates,
@@ -65,12 +71,19 @@ pub async fn about(
 ) -> actix_web::Result<HttpResponse> {
     let arrived_with_data = !session.is_empty();
     let found = session.entries().len();
-    let cookies = RequestCookies::from_request(&req);
-    let check = CookieCheck::judge(session.take_test_cookie(), &cookies);
+    let presented = Presented::read(&req, &info);
+    let check = CookieCheck::judge(session.take_test_cookie(), &presented.cookies);
     let record = count_visit(&session, &visits)?;
-    let mut page = session_page(&req, &session, arrived_with_data, &record, &visits, &info);
+    let mut page = session_page(
+        &presented,
+        &session,
+        arrived_with_data,
+        &record,
+        &visits,
+        &info,
+    );
     page.cookie_check = Some(check);
-    let exchange = session_exchange(&req, &page, &session, found, &info);
+    let exchange = session_exchange(&req, &presented, &page, &session, found, &info);
     Ok(super::counter_page(
         &req,
         templates,
@@ -101,26 +114,23 @@ pub async fn dismiss(session: TypedSession) -> actix_web::Result<HttpResponse> {
 /// differs: a signed cookie is readable). Made after the handler's changes, so the inspector
 /// shows what the response stores.
 fn session_page(
-    req: &HttpRequest,
+    presented: &Presented,
     session: &TypedSession,
     arrived_with_data: bool,
     record: &VisitRecord,
     visits: &Visits,
     info: &SessionInfo,
 ) -> CounterPage {
-    let cookies = RequestCookies::from_request(req);
-    let lang = Lang::negotiate(req).0;
-    let sent = sent_cookies(&cookies, info, Storage::Session);
-    let mut page = CounterPage::new(Storage::Session, record, visits, lang, sent);
+    let sent = sent_cookies(&presented.cookies, info, Storage::Session);
+    let mut page = CounterPage::new(Storage::Session, record, visits, presented.lang, sent);
     page.backend = Some(info.backend);
     page.notice_dismissed = session.notice_dismissed();
     page.stored = Some(stored_session(
         session,
-        &cookies,
+        presented,
         arrived_with_data,
         info,
         visits,
-        lang,
     ));
     page
 }
@@ -130,6 +140,7 @@ fn session_page(
 /// changed (a new key when nothing was found), or only a new expiry when every request saves.
 fn session_exchange(
     req: &HttpRequest,
+    presented: &Presented,
     page: &CounterPage,
     session: &TypedSession,
     found: usize,
@@ -141,8 +152,6 @@ fn session_exchange(
         exchange.no_store_note = Some("seq-signed-cookie-no-store");
         return exchange;
     }
-    let cookies = RequestCookies::from_request(req);
-    let loaded_key = presented_key(&cookies, &info.signing_key);
     let write = match (session.is_changed(), found > 0) {
         (true, true) => StoreWrite::Update,
         (true, false) => StoreWrite::Insert,
@@ -151,9 +160,9 @@ fn session_exchange(
     };
     exchange.store = Some(StoreExchange {
         backend: info.backend,
-        label: info.backend_label.in_words(Lang::negotiate(req).0),
+        label: info.backend_label.in_words(presented.lang),
         redis_prefix: info.redis_key_prefix.clone(),
-        loaded_key: loaded_key.map(|key| shorten(&key, SHOWN_KEY_CHARS)),
+        loaded_key: (presented.session_key.as_deref()).map(|key| shorten(key, SHOWN_KEY_CHARS)),
         found,
         write,
     });

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key};
 use serde::Serialize;
 
@@ -82,25 +83,48 @@ pub struct ServerSideView {
     expires: Option<String>,
 }
 
+/// What the browser presented to a session page, read once for its inspector and its diagram.
+pub struct Presented {
+    pub cookies: RequestCookies,
+    pub lang: Lang,
+    /// The session key inside a correctly signed `sessionid`; never with the signed-cookie
+    /// backend, whose cookie holds the data.
+    pub session_key: Option<String>,
+}
+
+impl Presented {
+    pub fn read(req: &HttpRequest, info: &SessionInfo) -> Self {
+        let cookies = RequestCookies::from_request(req);
+        let session_key = if info.in_cookie() {
+            None
+        } else {
+            presented_key(&cookies, &info.signing_key)
+        };
+        Self {
+            lang: Lang::negotiate(req).0,
+            session_key,
+            cookies,
+        }
+    }
+}
+
 /// What the server keeps for this visitor once the response is sent.
 pub fn stored_session(
     session: &TypedSession,
-    cookies: &RequestCookies,
+    presented: &Presented,
     arrived_with_data: bool,
     info: &SessionInfo,
     visits: &Visits,
-    lang: Lang,
 ) -> ServerSideView {
     let in_cookie = info.in_cookie();
-    let key_prefix = (arrived_with_data && !in_cookie)
-        .then(|| presented_key(cookies, &info.signing_key))
-        .flatten()
-        .map(|key| shorten(&key, SHOWN_KEY_CHARS));
+    let key_prefix = (presented.session_key.as_deref())
+        .filter(|_| arrived_with_data)
+        .map(|key| shorten(key, SHOWN_KEY_CHARS));
     let written = session.is_changed() || info.save_every_request;
     ServerSideView {
-        backend: info.backend_label.in_words(lang),
+        backend: info.backend_label.in_words(presented.lang),
         key_prefix,
-        sent_parts: sent_session_parts(cookies, in_cookie),
+        sent_parts: sent_session_parts(&presented.cookies, in_cookie),
         in_cookie,
         data: pretty_json(&session.entries()),
         expires: written.then(|| format_time(visits.now() + info.age)),
