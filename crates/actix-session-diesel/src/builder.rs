@@ -51,12 +51,16 @@ impl DieselSessionStore {
 }
 
 impl StoreBuilder {
-    /// Connections (at least 1). PostgreSQL: the size of each pool; there is a pool per
-    /// single-threaded runtime that uses the store (actix-web: one per worker, so that each
-    /// worker's queries stay on its thread) and one for any multi-threaded runtime. SQLite: how many reader threads,
-    /// each with a connection of its own, which take the reads while the writer thread is stuck
-    /// behind another process's write lock; otherwise the writer, which commits every write queued
-    /// at that moment in one transaction, serves the reads too (its page cache stays warm).
+    /// Connections (at least 1).
+    ///
+    /// PostgreSQL: the size of each pool. There is a pool per single-threaded runtime that uses
+    /// the store (actix-web: one per worker, so that each worker's queries stay on its thread) and
+    /// one for any multi-threaded runtime.
+    ///
+    /// SQLite: how many reader threads, each with a connection of its own, which take the reads
+    /// while the writer thread is stuck behind another process's write lock. Otherwise the
+    /// writer, which commits every write queued at that moment in one transaction, serves the
+    /// reads too (its page cache stays warm).
     pub fn pool_size(mut self, size: usize) -> Self {
         self.pool.size = size.max(1);
         self

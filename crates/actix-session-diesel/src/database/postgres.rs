@@ -32,7 +32,7 @@ pub(crate) type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgCo
 /// single-threaded runtime per worker thread, so with one shared pool, a connection opened by one
 /// worker (or by the main thread at start) made every query of another worker hop to that thread
 /// and back: profiled, the main thread drove 7 % of a PostgreSQL page's CPU and the kernel's thread
-/// switching took 10 %.
+/// switching took 10 %. Pools live as long as the store: meant for a fixed set of worker threads.
 #[derive(Clone)]
 pub(crate) struct Pools(Arc<PoolsInner>);
 
