@@ -6,9 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, Scope, route, web};
 
 use crate::sessions::SessionInfo;
 use crate::views::inspector::{Presented, sent_cookies, stored_session};
-use crate::views::response_cookies::SHOWN_KEY_CHARS;
 use crate::views::sequence::{Exchange, StoreExchange, StoreWrite};
-use crate::views::{CookieCheck, CounterPage, Storage, shorten};
+use crate::views::{CookieCheck, CounterPage, Storage};
 use crate::visits::session::TypedSession;
 use crate::visits::{VisitRecord, Visits};
 use crate::web::templates::Templates;
@@ -162,7 +161,7 @@ fn session_exchange(
         backend: info.backend,
         label: info.backend_label.in_words(presented.lang),
         redis_prefix: info.redis_key_prefix.clone(),
-        loaded_key: (presented.session_key.as_deref()).map(|key| shorten(key, SHOWN_KEY_CHARS)),
+        loaded_key: presented.shown_key.clone(),
         found,
         write,
     });

@@ -7,19 +7,14 @@ use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, Key};
 use serde::Serialize;
 
-use super::response_cookies::{SHOWN_KEY_CHARS, SessionCookieParts};
-use super::{Storage, format_time, shorten};
+use super::response_cookies::SessionCookieParts;
+use super::{SHOWN_KEY_CHARS, SHOWN_VALUE_CHARS, Storage, format_time, shorten};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::sessions::{SESSION_COOKIE, SessionInfo};
 use crate::visits::Visits;
 use crate::visits::cookies::{LAST_VISIT, NOTICE_DISMISSED, TEST_COOKIE, VISITS};
 use crate::visits::session::TypedSession;
 use crate::web::request_cookies::{CookieLookup, RequestCookies};
-
-/// Longer values are cut: a signed session cookie or a hostile value can be kilobytes long. The
-/// page shows only a prefix of a session key ([`SHOWN_KEY_CHARS`]): the whole key would let
-/// anyone reading over the visitor's shoulder (or a screenshot) take over the session.
-const SHOWN_VALUE_CHARS: usize = 60;
 
 #[derive(Debug, Serialize)]
 pub struct SentCookie {
@@ -87,22 +82,22 @@ pub struct ServerSideView {
 pub struct Presented {
     pub cookies: RequestCookies,
     pub lang: Lang,
-    /// The session key inside a correctly signed `sessionid`; never with the signed-cookie
-    /// backend, whose cookie holds the data.
-    pub session_key: Option<String>,
+    /// The first characters of the session key inside a correctly signed `sessionid` (all a
+    /// page shows of it); never with the signed-cookie backend, whose cookie holds the data.
+    pub shown_key: Option<String>,
 }
 
 impl Presented {
     pub fn read(req: &HttpRequest, info: &SessionInfo) -> Self {
         let cookies = RequestCookies::from_request(req);
-        let session_key = if info.in_cookie() {
+        let shown_key = if info.in_cookie() {
             None
         } else {
-            presented_key(&cookies, &info.signing_key)
+            presented_key(&cookies, &info.signing_key).map(|key| shorten(&key, SHOWN_KEY_CHARS))
         };
         Self {
             lang: Lang::negotiate(req).0,
-            session_key,
+            shown_key,
             cookies,
         }
     }
@@ -117,9 +112,7 @@ pub fn stored_session(
     visits: &Visits,
 ) -> ServerSideView {
     let in_cookie = info.in_cookie();
-    let key_prefix = (presented.session_key.as_deref())
-        .filter(|_| arrived_with_data)
-        .map(|key| shorten(key, SHOWN_KEY_CHARS));
+    let key_prefix = presented.shown_key.clone().filter(|_| arrived_with_data);
     let written = session.is_changed() || info.save_every_request;
     ServerSideView {
         backend: info.backend_label.in_words(presented.lang),

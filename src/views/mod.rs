@@ -60,6 +60,13 @@ impl CookieCheck {
     }
 }
 
+/// Longer cookie values are cut on the pages: a signed session cookie or a hostile value can be
+/// kilobytes long.
+pub const SHOWN_VALUE_CHARS: usize = 60;
+/// Of a session key, only this many characters appear on a page: the whole key would let anyone
+/// reading over the visitor's shoulder (or a screenshot) take over the session.
+pub const SHOWN_KEY_CHARS: usize = 8;
+
 /// `text` cut after `chars` characters, with an ellipsis when cut.
 pub fn shorten(text: &str, chars: usize) -> String {
     if text.chars().count() <= chars {

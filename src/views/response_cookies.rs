@@ -5,14 +5,10 @@
 use actix_web::cookie::Cookie;
 use serde::Serialize;
 
-use super::shorten;
+use super::{SHOWN_KEY_CHARS, SHOWN_VALUE_CHARS, shorten};
 use crate::i18n::{Args, Lang};
 use crate::sessions::SESSION_COOKIE;
 
-/// Values longer than this are cut, as in the "sent" table.
-const SHOWN_VALUE_CHARS: usize = 60;
-/// Of a session key, only this many characters appear on a page.
-pub const SHOWN_KEY_CHARS: usize = 8;
 /// actix-session's signed value: the base64 HMAC-SHA256 of the name and value, then the value.
 const SIGNATURE_CHARS: usize = 44;
 
