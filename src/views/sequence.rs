@@ -365,15 +365,20 @@ fn store_calls(layout: &mut Layout, store: &StoreExchange, lang: Lang) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_cookie_page_has_no_store_and_every_header_in_it() {
-        let exchange = Exchange {
+    /// The cookie page's request, with one cookie sent.
+    fn cookie_page_sending(pair: &str) -> Exchange {
+        Exchange {
             request_line: "GET /cookie/".into(),
-            sent: vec!["visits=1".into()],
+            sent: vec![pair.into()],
             store: None,
             no_store_note: Some("seq-cookie-no-store"),
             session_holds_data: false,
-        };
+        }
+    }
+
+    #[test]
+    fn the_cookie_page_has_no_store_and_every_header_in_it() {
+        let exchange = cookie_page_sending("visits=1");
         let diagram = SequenceDiagram::draw(&exchange, &["visits=2; Path=/".into()], Lang::En);
         assert_eq!(diagram.lifelines.len(), 2);
         let texts: Vec<_> = diagram
@@ -389,13 +394,7 @@ mod tests {
 
     #[test]
     fn the_svg_escapes_what_the_browser_sent_and_draws_every_part() {
-        let exchange = Exchange {
-            request_line: "GET /cookie/".into(),
-            sent: vec!["x=<script>\"&'".into()],
-            store: None,
-            no_store_note: Some("seq-cookie-no-store"),
-            session_holds_data: false,
-        };
+        let exchange = cookie_page_sending("x=<script>\"&'");
         let diagram = SequenceDiagram::draw(&exchange, &[], Lang::En);
         let svg = diagram.svg();
         assert!(
