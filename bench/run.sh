@@ -10,7 +10,8 @@
 # Environment (all optional):
 #   BENCH_CONNECTIONS=16 BENCH_THREADS=2 BENCH_DURATION=10 BENCH_WARMUP=3   wrk settings (seconds)
 #   BENCH_VISITORS=2000        visitors pre-created per server, each with its own cookies
-#   BENCH_BACKENDS="sqlite postgres redis cached-db cached-db-redis signed-cookie"
+#   BENCH_BACKENDS="signed-cookie sqlite postgres redis cached-db cached-db-redis"   in this order,
+#                              signed-cookie right before SQLite: a target compares the two
 #   BENCH_PEER=../shared/peers/django-rango/run.sh   the Django peer (skipped if absent; "" skips)
 #   BENCH_TOWER_PEER=../shared/peers/tower-sessions-sqlite/run.sh   axum + tower-sessions 0.14, sqlx
 #                              SQLite store, measured right after our SQLite backend ("" skips)
@@ -35,7 +36,7 @@ THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-3}
 VISITORS=${BENCH_VISITORS:-2000}
-BACKENDS=${BENCH_BACKENDS:-sqlite postgres redis cached-db cached-db-redis signed-cookie}
+BACKENDS=${BENCH_BACKENDS:-signed-cookie sqlite postgres redis cached-db cached-db-redis}
 PEER=${BENCH_PEER-../shared/peers/django-rango/run.sh}
 TOWER_PEER=${BENCH_TOWER_PEER-../shared/peers/tower-sessions-sqlite/run.sh}
 ACTIX_PEER=${BENCH_ACTIX_PEER-../shared/peers/actix-sqlx-postgres/run.sh}
