@@ -432,7 +432,10 @@ mod tests {
         };
         assert_ne!(
             memo_key(&Args::from([("a".into(), "x\0b=y".into())])),
-            memo_key(&Args::from([("a".into(), "x".into()), ("b".into(), "y".into())]))
+            memo_key(&Args::from([
+                ("a".into(), "x".into()),
+                ("b".into(), "y".into())
+            ]))
         );
     }
 
