@@ -30,33 +30,24 @@ pub async fn index(
     visits: web::Data<Visits>,
     info: web::Data<SessionInfo>,
 ) -> actix_web::Result<HttpResponse> {
-    let arrived_with_data = !session.is_empty();
-    let found = session.entries().len();
-    if !arrived_with_data {
+    let arrival = Arrival::read(&req, &session, &info);
+    if !arrival.with_data() {
         session.set_test_cookie()?;
     }
     let record = count_visit(&session, &visits)?;
     // MDN counts every view, before showing it: the first view says 1.
     let num_visits = session.num_visits().saturating_add(1);
     session.set_num_visits(num_visits)?;
-    let presented = Presented::read(&req, &info);
-    let mut page = session_page(
-        &presented,
-        &session,
-        arrived_with_data,
-        &record,
-        &visits,
-        &info,
-    );
+    let mut page = session_page(&arrival, &session, &record, &visits, &info);
     page.num_visits = Some(num_visits);
-    let exchange = session_exchange(&req, &presented, &page, &session, found, &info);
-    Ok(super::counter_page(
+    Ok(respond(
         &req,
         templates,
         "counter.html",
         page,
-        exchange,
-        HttpResponse::Ok(),
+        &arrival,
+        &session,
+        &info,
     ))
 }
 
@@ -68,28 +59,19 @@ pub async fn about(
     visits: web::Data<Visits>,
     info: web::Data<SessionInfo>,
 ) -> actix_web::Result<HttpResponse> {
-    let arrived_with_data = !session.is_empty();
-    let found = session.entries().len();
-    let presented = Presented::read(&req, &info);
-    let check = CookieCheck::judge(session.take_test_cookie(), &presented.cookies);
+    let arrival = Arrival::read(&req, &session, &info);
+    let check = CookieCheck::judge(session.take_test_cookie(), &arrival.presented.cookies);
     let record = count_visit(&session, &visits)?;
-    let mut page = session_page(
-        &presented,
-        &session,
-        arrived_with_data,
-        &record,
-        &visits,
-        &info,
-    );
+    let mut page = session_page(&arrival, &session, &record, &visits, &info);
     page.cookie_check = Some(check);
-    let exchange = session_exchange(&req, &presented, &page, &session, found, &info);
-    Ok(super::counter_page(
+    Ok(respond(
         &req,
         templates,
         "about.html",
         page,
-        exchange,
-        HttpResponse::Ok(),
+        &arrival,
+        &session,
+        &info,
     ))
 }
 
@@ -109,17 +91,37 @@ pub async fn dismiss(session: TypedSession) -> actix_web::Result<HttpResponse> {
         .finish())
 }
 
+/// What a session page knows before its handler changes anything: what the browser presented,
+/// and how many values the store gave back for it.
+struct Arrival {
+    presented: Presented,
+    found: usize,
+}
+
+impl Arrival {
+    fn read(req: &HttpRequest, session: &TypedSession, info: &SessionInfo) -> Self {
+        Self {
+            presented: Presented::read(req, info),
+            found: session.entries().len(),
+        }
+    }
+
+    fn with_data(&self) -> bool {
+        self.found > 0
+    }
+}
+
 /// The counter page, the inspector's view of the session, and the backend (whose page text
 /// differs: a signed cookie is readable). Made after the handler's changes, so the inspector
 /// shows what the response stores.
 fn session_page(
-    presented: &Presented,
+    arrival: &Arrival,
     session: &TypedSession,
-    arrived_with_data: bool,
     record: &VisitRecord,
     visits: &Visits,
     info: &SessionInfo,
 ) -> CounterPage {
+    let presented = &arrival.presented;
     let sent = sent_cookies(&presented.cookies, info, Storage::Session);
     let mut page = CounterPage::new(Storage::Session, record, visits, presented.lang, sent);
     page.backend = Some(info.backend);
@@ -127,11 +129,26 @@ fn session_page(
     page.stored = Some(stored_session(
         session,
         presented,
-        arrived_with_data,
+        arrival.with_data(),
         info,
         visits,
     ));
     page
+}
+
+/// The page, drawn with this request's exchange with the store, once the response's cookies are
+/// known.
+fn respond(
+    req: &HttpRequest,
+    templates: web::Data<Templates>,
+    template: &'static str,
+    page: CounterPage,
+    arrival: &Arrival,
+    session: &TypedSession,
+    info: &SessionInfo,
+) -> HttpResponse {
+    let exchange = session_exchange(req, arrival, &page, session, info);
+    super::counter_page(req, templates, template, page, exchange, HttpResponse::Ok())
 }
 
 /// What the session middleware asks the store for this request: a load when the browser presented
@@ -139,10 +156,9 @@ fn session_page(
 /// changed (a new key when nothing was found), or only a new expiry when every request saves.
 fn session_exchange(
     req: &HttpRequest,
-    presented: &Presented,
+    arrival: &Arrival,
     page: &CounterPage,
     session: &TypedSession,
-    found: usize,
     info: &SessionInfo,
 ) -> Exchange {
     let mut exchange = page.exchange(req);
@@ -151,7 +167,7 @@ fn session_exchange(
         exchange.no_store_note = Some("seq-signed-cookie-no-store");
         return exchange;
     }
-    let write = match (session.is_changed(), found > 0) {
+    let write = match (session.is_changed(), arrival.with_data()) {
         (true, true) => StoreWrite::Update,
         (true, false) => StoreWrite::Insert,
         (false, true) if info.save_every_request => StoreWrite::Extend,
@@ -159,10 +175,10 @@ fn session_exchange(
     };
     exchange.store = Some(StoreExchange {
         backend: info.backend,
-        label: info.backend_label.in_words(presented.lang),
+        label: info.backend_label.in_words(arrival.presented.lang),
         redis_prefix: info.redis_key_prefix.clone(),
-        loaded_key: presented.shown_key.clone(),
-        found,
+        loaded_key: arrival.presented.shown_key.clone(),
+        found: arrival.found,
         write,
     });
     exchange
