@@ -10,7 +10,6 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, route, web};
 
-use crate::i18n::Lang;
 use crate::sessions::SessionInfo;
 use crate::views::inspector::sent_cookies;
 use crate::views::{CookieCheck, CounterPage, Storage};
@@ -20,7 +19,7 @@ use crate::visits::cookies::{
     read_visit_record, removal, test_cookie, test_cookie_came_back, visit_cookies,
 };
 use crate::web::request_cookies::RequestCookies;
-use crate::web::templates::Templates;
+use crate::web::templates::{PageFrame, Templates};
 
 /// `GET /cookie/`, `GET /cookie/about/`, `POST /cookie/reset` and `POST /cookie/dismiss`.
 pub fn scope() -> impl HttpServiceFactory {
@@ -73,8 +72,8 @@ impl CookiePages {
         let cookies = RequestCookies::from_request(req);
         let record = self.visits.record(read_visit_record(&cookies));
         let sent = sent_cookies(&cookies, &self.info, Storage::Cookie);
-        let lang = Lang::negotiate(req).0;
-        let mut page = CounterPage::new(Storage::Cookie, &record, &self.visits, lang, sent);
+        let frame = PageFrame::of(req);
+        let mut page = CounterPage::new(Storage::Cookie, &record, &self.visits, frame.lang, sent);
         page.cookie_check = check;
         page.notice_dismissed = notice_dismissed(&cookies);
         let mut exchange = page.exchange(req);
@@ -84,7 +83,7 @@ impl CookiePages {
             response.cookie(cookie);
         }
         super::counter_page(
-            req,
+            frame,
             self.templates.clone(),
             template,
             page,

@@ -101,16 +101,16 @@ where
 }
 
 /// A counter page, rendered once the response's cookies are all set (`web::deferred_page`), so
-/// that its Set-Cookie panel and diagram show the headers the browser really gets.
+/// that its Set-Cookie panel and diagram show the headers the browser really gets. `frame` is
+/// the handler's: it already negotiated the language for the page's texts.
 fn counter_page(
-    req: &HttpRequest,
+    frame: PageFrame,
     templates: web::Data<Templates>,
     template: &'static str,
     mut page: CounterPage,
     exchange: Exchange,
     response: HttpResponseBuilder,
 ) -> HttpResponse {
-    let frame = PageFrame::of(req);
     deferred_page(response, move |set_cookies| {
         page.show_response(set_cookies, &exchange, frame.lang);
         templates.render_in(&frame, template, &page)

@@ -10,7 +10,7 @@ use crate::views::sequence::{Exchange, StoreExchange, StoreWrite};
 use crate::views::{CookieCheck, CounterPage, Storage};
 use crate::visits::session::TypedSession;
 use crate::visits::{VisitRecord, Visits};
-use crate::web::templates::Templates;
+use crate::web::templates::{PageFrame, Templates};
 
 /// `GET /session/`, `GET /session/about/`, `POST /session/reset` and `POST /session/dismiss`, to
 /// be wrapped in the session stack (`sessions::with_sessions!`).
@@ -148,7 +148,15 @@ fn respond(
     info: &SessionInfo,
 ) -> HttpResponse {
     let exchange = session_exchange(req, arrival, &page, session, info);
-    super::counter_page(req, templates, template, page, exchange, HttpResponse::Ok())
+    let frame = PageFrame::in_language(req, arrival.presented.lang);
+    super::counter_page(
+        frame,
+        templates,
+        template,
+        page,
+        exchange,
+        HttpResponse::Ok(),
+    )
 }
 
 /// What the session middleware asks the store for this request: a load when the browser presented

@@ -48,8 +48,13 @@ pub struct PageFrame {
 
 impl PageFrame {
     pub fn of(req: &HttpRequest) -> Self {
+        Self::in_language(req, Lang::negotiate(req).0)
+    }
+
+    /// The frame of a page whose handler already negotiated the language.
+    pub fn in_language(req: &HttpRequest, lang: Lang) -> Self {
         Self {
-            lang: Lang::negotiate(req).0,
+            lang,
             here: req.path().to_owned(),
         }
     }
