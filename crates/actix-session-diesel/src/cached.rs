@@ -203,6 +203,10 @@ impl Rows for CachedDbStore {
         &self.store.turns
     }
 
+    fn now(&self) -> chrono::NaiveDateTime {
+        self.store.now()
+    }
+
     /// From the cache if it holds a live copy, else from the database (and then cached).
     async fn load_row(&self, key: &str) -> Result<Option<(i64, String)>, Error> {
         if let Some(entry) = self.cached(key).await {

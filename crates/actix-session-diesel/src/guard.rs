@@ -10,6 +10,7 @@
 //! app can answer: [`SessionConflict`] (409) and [`SessionStoreUnavailable`] (503).
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -18,6 +19,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
+use chrono::NaiveDateTime;
 
 use crate::Error;
 
@@ -30,7 +32,7 @@ struct ScopeState {
     /// Whether this request waits for the other requests of its session in this process.
     takes_turns: bool,
     /// Its turn, once it has loaded its session: held until the scope ends, after the save.
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    turn: Option<Turn>,
     /// The session this request has seen, at the version it saw (loaded, saved or updated).
     known: Option<(String, i64)>,
     /// A session this request deleted, and the version its row had then (`None`: no row).
@@ -94,7 +96,67 @@ fn with_scope<R>(f: impl FnOnce(&mut ScopeState) -> R) -> Option<R> {
 /// Turns per session within one process: a fixed set of locks, a session's being the one its key
 /// hashes to (two sessions rarely share one, and then merely wait for each other).
 #[derive(Clone)]
-pub(crate) struct Turns(Arc<[Arc<tokio::sync::Mutex<()>>]>);
+pub(crate) struct Turns(Arc<[Arc<Stripe>]>);
+
+/// One lock of [`Turns`], and how many requests wait for it.
+#[derive(Default)]
+struct Stripe {
+    waiting: AtomicUsize,
+    /// What the request whose turn it is hands to the next one.
+    turn: Arc<tokio::sync::Mutex<Option<Handover>>>,
+}
+
+/// The row a request has just written, left for the next request of that session, which waited
+/// for it: that request need not read back what was just committed. A visitor's parallel requests
+/// then cost the store one round trip each instead of two, and each turn is that much shorter.
+/// Left only while a request is waiting: one that comes later reads the row, which another
+/// process may have changed meanwhile. (If another process changes it while a request waits, that
+/// request's write is refused with a conflict, as when both load it at once.)
+#[derive(Debug)]
+struct Handover {
+    key: String,
+    version: i64,
+    data: String,
+    /// The expiry of the written row, or a little before it.
+    expires: NaiveDateTime,
+}
+
+/// A request's turn: the stripe's lock, held until the request's scope ends.
+#[derive(Debug)]
+struct Turn {
+    stripe: Arc<Stripe>,
+    handover: tokio::sync::OwnedMutexGuard<Option<Handover>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if self.stripe.waiting.load(SeqCst) == 0 {
+            *self.handover = None;
+        }
+    }
+}
+
+impl std::fmt::Debug for Stripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stripe")
+    }
+}
+
+/// Counts a request among a stripe's waiters until it has the turn (or gives up waiting).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, SeqCst);
+    }
+}
 
 impl Turns {
     const STRIPES: usize = 1024;
@@ -113,10 +175,41 @@ impl Turns {
         if with_scope(|scope| scope.takes_turns && scope.turn.is_none()) != Some(true) {
             return;
         }
-        let stripe = HASHER.hash_one(key) as usize % self.0.len();
-        let turn = self.0[stripe].clone().lock_owned().await;
-        with_scope(|scope| scope.turn = Some(turn));
+        let stripe = self.0[HASHER.hash_one(key) as usize % self.0.len()].clone();
+        let handover = {
+            let _waiting = Waiting::on(&stripe.waiting);
+            stripe.turn.clone().lock_owned().await
+        };
+        with_scope(|scope| scope.turn = Some(Turn { stripe, handover }));
     }
+}
+
+/// The row of `key` that the request before this one in line wrote, if it is still live at `now`:
+/// its version and data. Taken: the store reads the row itself next time.
+pub(crate) fn take_handover(key: &str, now: NaiveDateTime) -> Option<(i64, String)> {
+    with_scope(|scope| {
+        let handover = &mut scope.turn.as_mut()?.handover;
+        if handover.as_ref()?.key != key {
+            return None;
+        }
+        let row = handover.take()?;
+        (row.expires > now).then_some((row.version, row.data))
+    })
+    .flatten()
+}
+
+/// Leaves the row this request has just written for the next request of its session in line.
+pub(crate) fn hand_over(key: &str, version: i64, data: String, expires: NaiveDateTime) {
+    with_scope(|scope| {
+        if let Some(turn) = scope.turn.as_mut() {
+            *turn.handover = Some(Handover {
+                key: key.to_owned(),
+                version,
+                data,
+                expires,
+            });
+        }
+    });
 }
 
 impl std::fmt::Debug for Turns {
@@ -267,4 +360,103 @@ fn plain_answer(status: StatusCode, retry_after: &'static str, text: &'static st
         .insert_header((header::RETRY_AFTER, HeaderValue::from_static(retry_after)))
         .content_type("text/plain; charset=utf-8")
         .body(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn later() -> NaiveDateTime {
+        chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(1)
+    }
+
+    fn now() -> NaiveDateTime {
+        chrono::Utc::now().naive_utc()
+    }
+
+    /// Runs `body` in `scope` after waiting for the turn of session `key`.
+    async fn in_turn<R>(
+        scope: &RequestScope,
+        turns: &Turns,
+        key: &str,
+        body: impl FnOnce() -> R,
+    ) -> R {
+        scope
+            .run(async {
+                turns.wait(key).await;
+                body()
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_written_row_is_handed_to_the_request_waiting_for_it_and_to_no_one_else() {
+        let turns = Turns::new();
+        let first = RequestScope::taking_turns();
+        in_turn(&first, &turns, "k", || {
+            hand_over("k", 7, "data".into(), later())
+        })
+        .await;
+        let second = RequestScope::taking_turns();
+        let mut waiting = std::pin::pin!(in_turn(&second, &turns, "k", || {
+            (
+                take_handover("other", now()),
+                take_handover("k", now()),
+                take_handover("k", now()),
+            )
+        }));
+        assert!(futures_util::poll!(&mut waiting).is_pending());
+        drop(first);
+        let (other_key, taken, again) = waiting.await;
+        assert_eq!(other_key, None, "only for its own session");
+        assert_eq!(taken, Some((7, "data".to_owned())));
+        assert_eq!(again, None, "taken once");
+    }
+
+    #[tokio::test]
+    async fn nothing_is_handed_to_a_request_that_comes_after_the_line_ends() {
+        let turns = Turns::new();
+        let first = RequestScope::taking_turns();
+        in_turn(&first, &turns, "k", || {
+            hand_over("k", 7, "data".into(), later())
+        })
+        .await;
+        drop(first);
+        let later_request = RequestScope::taking_turns();
+        let taken = in_turn(&later_request, &turns, "k", || take_handover("k", now())).await;
+        assert_eq!(
+            taken, None,
+            "it reads the row, which may have changed since"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_row_is_not_handed_over() {
+        let turns = Turns::new();
+        let first = RequestScope::taking_turns();
+        let expires = now();
+        in_turn(&first, &turns, "k", || {
+            hand_over("k", 7, "data".into(), expires)
+        })
+        .await;
+        let second = RequestScope::taking_turns();
+        let mut waiting = std::pin::pin!(in_turn(&second, &turns, "k", || {
+            take_handover("k", expires)
+        }));
+        assert!(futures_util::poll!(&mut waiting).is_pending());
+        drop(first);
+        assert_eq!(waiting.await, None);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_does_not_take_turns_is_handed_nothing() {
+        let turns = Turns::new();
+        let scope = RequestScope::new();
+        let taken = in_turn(&scope, &turns, "k", || {
+            hand_over("k", 7, "data".into(), later());
+            take_handover("k", now())
+        })
+        .await;
+        assert_eq!(taken, None);
+    }
 }

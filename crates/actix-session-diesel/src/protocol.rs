@@ -5,6 +5,7 @@
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, UpdateError};
 use actix_web::cookie::time::Duration;
+use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::Error;
 use crate::guard::{self, Turns};
@@ -16,6 +17,11 @@ pub(crate) type SessionState = std::collections::HashMap<String, String>;
 pub(crate) trait Rows {
     /// Turns per session within this process.
     fn turns(&self) -> &Turns;
+
+    /// Now, as the store's expiries count it.
+    fn now(&self) -> NaiveDateTime {
+        chrono::Utc::now().naive_utc()
+    }
 
     /// The live session under `key` (a key this crate issues): its version and data.
     async fn load_row(&self, key: &str) -> Result<Option<(i64, String)>, Error>;
@@ -57,6 +63,12 @@ pub(crate) fn from_json(data: &str) -> Result<SessionState, LoadError> {
     serde_json::from_str(data).map_err(|e| LoadError::Deserialization(e.into()))
 }
 
+/// When a session saved at `now` with `ttl` expires: `ttl` in whole seconds, as rows keep it.
+pub(crate) fn expiry(now: NaiveDateTime, ttl: &Duration) -> NaiveDateTime {
+    now.checked_add_signed(TimeDelta::seconds(ttl.whole_seconds()))
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
 /// A store error for actix-session, remembered for `session_guard` on the way.
 pub(crate) fn refused(error: Error) -> anyhow::Error {
     guard::failed(error).into()
@@ -71,7 +83,10 @@ pub(crate) async fn load(
         return Ok(None);
     }
     rows.turns().wait(key).await;
-    let row = rows.load_row(key).await;
+    let row = match guard::take_handover(key, rows.now()) {
+        Some(row) => Ok(Some(row)),
+        None => rows.load_row(key).await,
+    };
     let Some((version, data)) = row.map_err(|e| LoadError::Other(refused(e)))? else {
         return Ok(None);
     };
@@ -104,9 +119,12 @@ pub(crate) async fn update(
     let refuse = |e| UpdateError::Other(refused(e));
     let seen = guard::version_seen(key.as_ref()).map_err(refuse)?;
     let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+    // Taken before the write, so that it is no later than the row's.
+    let expires = expiry(rows.now(), ttl);
     match rows.update_row(key.as_ref(), &data, seen, ttl).await {
         Ok(Some(version)) => {
             guard::saw(key.as_ref(), version);
+            guard::hand_over(key.as_ref(), version, data, expires);
             Ok(key)
         }
         Ok(None) => Err(refuse(Error::Conflict)),

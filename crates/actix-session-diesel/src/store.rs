@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_session::storage::{SessionKey, generate_session_key};
 use actix_web::cookie::time::Duration;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_async::RunQueryDsl;
@@ -63,10 +63,7 @@ impl DieselSessionStore {
     }
 
     pub(crate) fn expiry(&self, ttl: &Duration) -> NaiveDateTime {
-        let ttl = TimeDelta::seconds(ttl.whole_seconds());
-        self.now()
-            .checked_add_signed(ttl)
-            .unwrap_or(NaiveDateTime::MAX)
+        crate::protocol::expiry(self.now(), ttl)
     }
 
     /// The live session under `key`, with its expiry, or `None`.
@@ -101,6 +98,10 @@ impl DieselSessionStore {
 impl Rows for DieselSessionStore {
     fn turns(&self) -> &Turns {
         &self.turns
+    }
+
+    fn now(&self) -> NaiveDateTime {
+        DieselSessionStore::now(self)
     }
 
     async fn load_row(&self, key: &str) -> Result<Option<(i64, String)>, Error> {

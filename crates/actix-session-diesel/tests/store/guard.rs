@@ -252,3 +252,74 @@ async fn a_store_that_is_gone_gives_503_and_recovers() {
     rename("away", "sessions");
     assert_eq!(visits(&app, &cookie).await, "2", "recovered, nothing lost");
 }
+
+/// A request that waited for its turn behind another request of its session starts from that
+/// request's write, without reading it back. If another instance writes the session meanwhile,
+/// the waiting request must not overwrite that write with what it was handed: it builds on it, or
+/// it is refused.
+#[tokio::test]
+async fn a_request_in_line_never_overwrites_a_write_from_another_instance() {
+    use actix_session::storage::{SessionKey, SessionStore};
+    use actix_session_diesel::RequestScope;
+    use std::collections::HashMap;
+
+    let hour = actix_web::cookie::time::Duration::hours(1);
+    let key_of = |key: &SessionKey| SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+    let (store, dir) = sqlite_store(ManualClock::new()).await;
+    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
+    let other_instance = DieselSessionStore::builder(url.parse().unwrap())
+        .build()
+        .await
+        .unwrap();
+    let key = RequestScope::new()
+        .run(store.save(HashMap::from([("n".into(), "1".into())]), &hour))
+        .await
+        .unwrap();
+
+    let first = RequestScope::taking_turns();
+    let mut first_state = first.run(store.load(&key)).await.unwrap().unwrap();
+    let second = RequestScope::taking_turns();
+    let mut second_load = std::pin::pin!(second.run(store.load(&key)));
+    assert!(
+        futures_util::poll!(&mut second_load).is_pending(),
+        "the second request waits for the first's turn"
+    );
+    first_state.insert("n".into(), "2".into());
+    first
+        .run(store.update(key_of(&key), first_state, &hour))
+        .await
+        .unwrap();
+    // Another instance, which does not take turns with this one, writes meanwhile.
+    let elsewhere = RequestScope::new();
+    let mut other_state = elsewhere
+        .run(other_instance.load(&key))
+        .await
+        .unwrap()
+        .unwrap();
+    other_state.insert("elsewhere".into(), "kept".into());
+    elsewhere
+        .run(other_instance.update(key_of(&key), other_state, &hour))
+        .await
+        .unwrap();
+    drop(first);
+
+    let mut second_state = second_load.await.unwrap().unwrap();
+    second_state.insert("n".into(), "3".into());
+    let saved = second
+        .run(store.update(key_of(&key), second_state, &hour))
+        .await;
+    assert!(
+        saved.is_ok() || second.conflicted(),
+        "refused only as a conflict"
+    );
+    let stored = RequestScope::new()
+        .run(store.load(&key))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.get("elsewhere").map(String::as_str),
+        Some("kept"),
+        "the other instance's write is kept: {stored:?}"
+    );
+}
