@@ -257,7 +257,7 @@ w(f"| load tool | {meta['wrk']}: {meta['threads']} threads, {meta['connections']
   f"{meta['duration']} s per case after a {meta['warmup']} s warm-up, on loopback |")
 django = f"Django {meta['django']}" if meta.get("django") else "Django"
 servers = [f"ours: release build, actix-web with its default {meta['cores']} workers, `RUST_LOG=warn`, a fresh "
-           "database per backend"]
+           "database per backend, PostgreSQL without TLS (`sslmode=disable`, as the peer)"]
 ran = {c["server"] for c in cases}
 if "tower" in ran:
     servers.append(f"tower-sessions peer: release build ({meta.get('tower') or 'versions unknown'}), tokio's "
