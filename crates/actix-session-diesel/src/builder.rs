@@ -53,9 +53,10 @@ impl DieselSessionStore {
 impl StoreBuilder {
     /// Connections (at least 1).
     ///
-    /// PostgreSQL: the size of each pool. There is a pool per single-threaded runtime that uses
-    /// the store (actix-web: one per worker, so that each worker's queries stay on its thread) and
-    /// one for any multi-threaded runtime.
+    /// PostgreSQL: the size of each pool, which writes use. There is a pool per single-threaded
+    /// runtime that uses the store (actix-web: one per worker, so that each worker's queries stay
+    /// on its thread) and one for any multi-threaded runtime; beside each, one connection that the
+    /// runtime's reads share.
     ///
     /// SQLite: how many reader threads, each with a connection of its own, which take the reads
     /// while the writer thread is stuck behind another process's write lock. Otherwise the

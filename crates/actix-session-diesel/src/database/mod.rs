@@ -82,17 +82,45 @@ macro_rules! with_connection {
                     .await
             }
             #[cfg(feature = "postgres")]
-            Database::Postgres(pools) => match pools.get().await {
-                Ok(mut pooled) => {
-                    let $conn = &mut *pooled;
-                    $body.map_err($crate::Error::from)
-                }
-                Err(error) => Err(error),
-            },
+            Database::Postgres(pools) => {
+                $crate::database::on_postgres!(pools, $access, |$conn| $body)
+            }
         }
     }};
 }
 pub(crate) use with_connection;
+
+/// [`with_connection!`]'s PostgreSQL arm: reads on the connection they share (pipelined), which a
+/// failed read gives up; writes on a connection of their own.
+#[cfg(feature = "postgres")]
+macro_rules! on_postgres {
+    ($pools:ident, read, |$conn:ident| $body:expr) => {
+        match $pools.reader().await {
+            Ok(reader) => {
+                let result = {
+                    let $conn = &mut &*reader;
+                    $body
+                };
+                if result.is_err() {
+                    $pools.reader_failed(&reader);
+                }
+                result.map_err($crate::Error::from)
+            }
+            Err(error) => Err(error),
+        }
+    };
+    ($pools:ident, $access:ident, |$conn:ident| $body:expr) => {
+        match $pools.get().await {
+            Ok(mut pooled) => {
+                let $conn = &mut *pooled;
+                $body.map_err($crate::Error::from)
+            }
+            Err(error) => Err(error),
+        }
+    };
+}
+#[cfg(feature = "postgres")]
+pub(crate) use on_postgres;
 
 /// No connection could be had in time.
 #[cfg(feature = "postgres")]

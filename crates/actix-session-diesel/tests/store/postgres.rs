@@ -95,6 +95,70 @@ async fn a_locked_table_fails_the_call_after_the_timeout() {
     assert!(reload.unwrap().is_some(), "works again once the lock goes");
 }
 
+/// Reads share one connection per runtime. When it dies (a restart, a terminated backend), at most
+/// one read fails, and the next opens a fresh connection; writes never wait for it, even with a
+/// pool of one.
+#[tokio::test]
+#[ignore = "needs TEST_DATABASE_URL"]
+async fn a_dead_read_connection_is_replaced() {
+    use actix_session::storage::SessionStore as _;
+    use actix_session_diesel::RequestScope;
+    let schema = postgres_schema().await;
+    // Named, so that only this store's connections are terminated.
+    let url = format!("{}&application_name={}", schema.url(), schema.name);
+    let store = DieselSessionStore::builder(url.parse().unwrap())
+        .pool_size(1)
+        .build()
+        .await
+        .unwrap();
+    let hour = actix_web::cookie::time::Duration::hours(1);
+    let save = store.save([("n".to_owned(), "1".to_owned())].into(), &hour);
+    let key = RequestScope::new().run(save).await.unwrap();
+    let load = async || RequestScope::new().run(store.load(&key)).await;
+    assert!(load().await.unwrap().is_some());
+
+    let name = &schema.name;
+    let mut admin = schema.admin().await;
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'"
+        ))
+        .await
+        .unwrap();
+    let still_alive = format!(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '{name}') \
+         THEN RAISE EXCEPTION 'alive'; END IF; END $$"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while admin.batch_execute(&still_alive).await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backends outlived their termination"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    let _first_may_fail = load().await;
+    assert!(
+        load().await.unwrap().is_some(),
+        "the next read opens a fresh connection"
+    );
+    let save = store.save([("n".to_owned(), "2".to_owned())].into(), &hour);
+    let saved = RequestScope::new().run(save).await;
+    let saved = match saved {
+        // The pool's own connection was terminated too: it fails once, then is replaced.
+        Err(_) => {
+            let save = store.save([("n".to_owned(), "2".to_owned())].into(), &hour);
+            RequestScope::new().run(save).await
+        }
+        saved => saved,
+    };
+    assert!(
+        saved.is_ok(),
+        "writes have a connection of their own: {saved:?}"
+    );
+}
+
 /// The TLS-only server's URL (`sslmode=verify-full`, host `localhost`, the script's root) with
 /// `host` and `sslmode` replaced.
 fn tls_url(host: &str, sslmode: &str, with_root: bool) -> DatabaseUrl {
