@@ -99,7 +99,7 @@ fn with_scope<R>(f: impl FnOnce(&mut ScopeState) -> R) -> Option<R> {
 pub(crate) struct Turns(Arc<[Arc<Stripe>]>);
 
 /// One lock of [`Turns`], and how many requests wait for it.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Stripe {
     waiting: AtomicUsize,
     /// What the request whose turn it is hands to the next one.
@@ -133,12 +133,6 @@ impl Drop for Turn {
         if self.stripe.waiting.load(SeqCst) == 0 {
             *self.handover = None;
         }
-    }
-}
-
-impl std::fmt::Debug for Stripe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Stripe")
     }
 }
 
