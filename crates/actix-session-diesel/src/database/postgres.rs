@@ -39,9 +39,8 @@ pub(crate) type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgCo
 /// Reads share one connection, so that tokio-postgres pipelines them: the loads of a worker's
 /// concurrent requests go out together and PostgreSQL answers them in one wake-up (measured per
 /// `/session/` request: 13 % less of PostgreSQL's CPU, 8 % less of ours, 10 % more requests a
-/// second). Writes keep a
-/// connection each: an `UPDATE` waits for its commit to be flushed, and on a shared connection
-/// every query behind it would wait too (tried: 10 % fewer requests per second).
+/// second). Writes keep a connection each: an `UPDATE` waits for its commit to be flushed, and on
+/// a shared connection every query behind it would wait too (tried: 10 % fewer requests a second).
 #[derive(Clone)]
 pub(crate) struct Pools(Arc<PoolsInner>);
 
