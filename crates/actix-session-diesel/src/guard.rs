@@ -383,25 +383,32 @@ mod tests {
             .await
     }
 
-    #[tokio::test]
-    async fn a_written_row_is_handed_to_the_request_waiting_for_it_and_to_no_one_else() {
+    /// A first request of session "k" writes a row expiring at `expires` and keeps its turn; a
+    /// second waits for it, and once the first is done, runs `take` in its turn.
+    async fn handed_to_the_next<R>(expires: NaiveDateTime, take: impl FnOnce() -> R) -> R {
         let turns = Turns::new();
         let first = RequestScope::taking_turns();
         in_turn(&first, &turns, "k", || {
-            hand_over("k", 7, "data".into(), later())
+            hand_over("k", 7, "data".into(), expires)
         })
         .await;
         let second = RequestScope::taking_turns();
-        let mut waiting = std::pin::pin!(in_turn(&second, &turns, "k", || {
+        let mut waiting = std::pin::pin!(in_turn(&second, &turns, "k", take));
+        assert!(futures_util::poll!(&mut waiting).is_pending());
+        drop(first);
+        waiting.await
+    }
+
+    #[tokio::test]
+    async fn a_written_row_is_handed_to_the_request_waiting_for_it_and_to_no_one_else() {
+        let (other_key, taken, again) = handed_to_the_next(later(), || {
             (
                 take_handover("other", now()),
                 take_handover("k", now()),
                 take_handover("k", now()),
             )
-        }));
-        assert!(futures_util::poll!(&mut waiting).is_pending());
-        drop(first);
-        let (other_key, taken, again) = waiting.await;
+        })
+        .await;
         assert_eq!(other_key, None, "only for its own session");
         assert_eq!(taken, Some((7, "data".to_owned())));
         assert_eq!(again, None, "taken once");
@@ -426,20 +433,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_row_is_not_handed_over() {
-        let turns = Turns::new();
-        let first = RequestScope::taking_turns();
         let expires = now();
-        in_turn(&first, &turns, "k", || {
-            hand_over("k", 7, "data".into(), expires)
-        })
-        .await;
-        let second = RequestScope::taking_turns();
-        let mut waiting = std::pin::pin!(in_turn(&second, &turns, "k", || {
-            take_handover("k", expires)
-        }));
-        assert!(futures_util::poll!(&mut waiting).is_pending());
-        drop(first);
-        assert_eq!(waiting.await, None);
+        assert_eq!(
+            handed_to_the_next(expires, || take_handover("k", expires)).await,
+            None
+        );
     }
 
     #[tokio::test]

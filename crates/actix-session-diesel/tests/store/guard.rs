@@ -139,17 +139,23 @@ async fn two_instances() -> (
     tempfile::TempDir,
 ) {
     let (store, dir) = sqlite_store(ManualClock::new()).await;
-    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
-    let other_store = DieselSessionStore::builder(url.parse().unwrap())
-        .build()
-        .await
-        .unwrap();
+    let other_store = another_instance(&dir).await;
     let (key, gate) = (Key::generate(), Arc::new(Gate::default()));
     let first = app(store, key.clone(), gate.clone()).await;
     let second = app(other_store, key, Arc::default()).await;
     let response = call(&first, TestRequest::get().uri("/count")).await;
     let cookie = session_cookie(&response).expect("a session cookie");
     (first, second, gate, cookie, dir)
+}
+
+/// A second store on the SQLite file in `dir`, as another process would open it: it shares no
+/// turns with the first.
+async fn another_instance(dir: &tempfile::TempDir) -> DieselSessionStore {
+    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
+    DieselSessionStore::builder(url.parse().unwrap())
+        .build()
+        .await
+        .unwrap()
 }
 
 fn assert_conflict(response: &HttpResponse) {
@@ -266,11 +272,7 @@ async fn a_request_in_line_never_overwrites_a_write_from_another_instance() {
     let hour = actix_web::cookie::time::Duration::hours(1);
     let key_of = |key: &SessionKey| SessionKey::try_from(key.as_ref().to_owned()).unwrap();
     let (store, dir) = sqlite_store(ManualClock::new()).await;
-    let url = format!("sqlite://{}/sessions.sqlite3", dir.path().display());
-    let other_instance = DieselSessionStore::builder(url.parse().unwrap())
-        .build()
-        .await
-        .unwrap();
+    let other_instance = another_instance(&dir).await;
     let key = RequestScope::new()
         .run(store.save(HashMap::from([("n".into(), "1".into())]), &hour))
         .await

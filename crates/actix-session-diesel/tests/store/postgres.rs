@@ -55,6 +55,21 @@ async fn several_instances_purge_one_database_without_fighting() {
     assert_eq!(first.purge_expired().await.unwrap(), 0);
 }
 
+/// The store `builder` makes, with one session saved in it.
+async fn with_a_session(
+    builder: actix_session_diesel::StoreBuilder,
+) -> (DieselSessionStore, actix_session::storage::SessionKey) {
+    use actix_session::storage::SessionStore as _;
+    let store = builder.build().await.unwrap();
+    let hour = actix_web::cookie::time::Duration::hours(1);
+    let save = store.save([("n".to_owned(), "1".to_owned())].into(), &hour);
+    let key = actix_session_diesel::RequestScope::new()
+        .run(save)
+        .await
+        .unwrap();
+    (store, key)
+}
+
 /// A locked table held requests as long as the lock (20 s seen): every statement is now bounded
 /// by the store's timeout, after which the request gets 503, and the store works again once the
 /// lock goes.
@@ -64,14 +79,8 @@ async fn a_locked_table_fails_the_call_after_the_timeout() {
     use actix_session::storage::SessionStore as _;
     use actix_session_diesel::RequestScope;
     let schema = postgres_schema().await;
-    let store = DieselSessionStore::builder(schema.url().parse().unwrap())
-        .timeout(std::time::Duration::from_secs(1))
-        .build()
-        .await
-        .unwrap();
-    let hour = actix_web::cookie::time::Duration::hours(1);
-    let save = store.save([("n".to_owned(), "1".to_owned())].into(), &hour);
-    let key = RequestScope::new().run(save).await.unwrap();
+    let builder = DieselSessionStore::builder(schema.url().parse().unwrap());
+    let (store, key) = with_a_session(builder.timeout(std::time::Duration::from_secs(1))).await;
     let mut locker = schema.admin().await;
     locker
         .batch_execute("BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE;")
@@ -106,14 +115,9 @@ async fn a_dead_read_connection_is_replaced() {
     let schema = postgres_schema().await;
     // Named, so that only this store's connections are terminated.
     let url = format!("{}&application_name={}", schema.url(), schema.name);
-    let store = DieselSessionStore::builder(url.parse().unwrap())
-        .pool_size(1)
-        .build()
-        .await
-        .unwrap();
+    let (store, key) =
+        with_a_session(DieselSessionStore::builder(url.parse().unwrap()).pool_size(1)).await;
     let hour = actix_web::cookie::time::Duration::hours(1);
-    let save = store.save([("n".to_owned(), "1".to_owned())].into(), &hour);
-    let key = RequestScope::new().run(save).await.unwrap();
     let load = async || RequestScope::new().run(store.load(&key)).await;
     assert!(load().await.unwrap().is_some());
 
