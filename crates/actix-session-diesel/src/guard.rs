@@ -31,8 +31,13 @@ tokio::task_local! {
 struct ScopeState {
     /// Whether this request waits for the other requests of its session in this process.
     takes_turns: bool,
-    /// Its turn, once it has loaded its session: held until the scope ends, after the save.
+    /// Its turn, once it has loaded its session: held until the scope ends, after the save, or
+    /// until its update is queued where writes are applied in order (SQLite's writer).
     turn: Option<Turn>,
+    /// The write this request started from, if it took it from the request before it in line
+    /// before that write was committed: its own update is applied only if that one was, and it
+    /// answers only once that one is committed.
+    started_from: Option<Arc<PendingWrite>>,
     /// The session this request has seen, at the version it saw (loaded, saved or updated).
     known: Option<(String, i64)>,
     /// A session this request deleted, and the version its row had then (`None`: no row).
@@ -61,8 +66,9 @@ impl RequestScope {
     }
 
     /// A scope whose request, once it has loaded a session, holds that session's turn in this
-    /// process until the scope is dropped: requests of one session then run one after another
-    /// instead of one of them failing with a conflict. [`session_guard`] makes these.
+    /// process until the scope is dropped (or, on SQLite, until its update is queued): requests of
+    /// one session then run one after another instead of one of them failing with a conflict.
+    /// [`session_guard`] makes these.
     pub fn taking_turns() -> Self {
         let scope = Self::default();
         scope.state().takes_turns = true;
@@ -73,6 +79,19 @@ impl RequestScope {
     /// again: two scopes stand for two requests whose calls interleave.
     pub async fn run<F: Future>(&self, future: F) -> F::Output {
         SCOPE.scope(self.0.clone(), future).await
+    }
+
+    /// Waits until the write this scope's request started from is committed, and tells whether it
+    /// was: `false` means what the request loaded was never stored, so it must not be shown.
+    /// True at once unless the request took that write from the request before it in line
+    /// before its commit. [`session_guard`] answers 409 when it is `false`; call it before
+    /// answering when you run scopes yourself.
+    pub async fn started_from_committed(&self) -> bool {
+        let write = self.state().started_from.clone();
+        match write {
+            Some(write) => write.committed().await,
+            None => true,
+        }
     }
 
     /// True when a store call in this scope was refused because the session changed or was
@@ -109,9 +128,10 @@ struct Stripe {
 /// The row a request has just written, left for the next request of that session, which waited
 /// for it: that request need not read back what was just committed. A visitor's parallel requests
 /// then cost the store one round trip each instead of two, and each turn is that much shorter.
-/// Left only while a request is waiting: one that comes later reads the row, which another
-/// process may have changed meanwhile. (If another process changes it while a request waits, that
-/// request's write is refused with a conflict, as when both load it at once.)
+/// Left only while a request is waiting, or while the write is still on its way: one that comes
+/// later reads the row, which another process may have changed meanwhile. (If another process
+/// changes it while a request waits, that request's write is refused with a conflict, as when
+/// both load it at once.)
 #[derive(Debug)]
 struct Handover {
     key: String,
@@ -119,6 +139,99 @@ struct Handover {
     data: String,
     /// The expiry of the written row, or a little before it.
     expires: NaiveDateTime,
+    /// The write, when the turn was released before its commit (see [`PendingWrite`]).
+    pending: Option<Arc<PendingWrite>>,
+    /// Whether a request was waiting when the turn was released.
+    waited_for: bool,
+}
+
+/// A session's write that was queued, and its turn released, before it was committed: where the
+/// store applies writes in the order they were queued (SQLite's one writer thread), the next
+/// request of the session need not wait for the commit. Set by the thread that runs the write.
+///
+/// The hazard it guards against: the next request expects the version this write will make. If
+/// this write is not applied (another instance changed the row meanwhile) and that instance's write
+/// made that same version, the next write would overwrite it; so a write queued behind a pending
+/// one is applied only if that one was ([`PendingWrite::is_applied`], checked when it runs).
+#[derive(Debug)]
+pub(crate) struct PendingWrite(tokio::sync::watch::Sender<WriteState>);
+
+// Only SQLite's writer queues writes.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteState {
+    Queued,
+    /// Ran and changed the row, in a transaction not yet committed.
+    Applied,
+    Committed,
+    /// Not applied, or its transaction failed.
+    Failed,
+}
+
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+impl PendingWrite {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self(tokio::sync::watch::Sender::new(WriteState::Queued)))
+    }
+
+    fn state(&self) -> WriteState {
+        *self.0.borrow()
+    }
+
+    /// The write ran and changed the row (its transaction is still open).
+    pub(crate) fn applied(&self) {
+        self.0.send_if_modified(|state| {
+            let queued = *state == WriteState::Queued;
+            if queued {
+                *state = WriteState::Applied;
+            }
+            queued
+        });
+    }
+
+    /// Its transaction ended: committed or not. Once settled it stays so.
+    pub(crate) fn settle(&self, committed: bool) {
+        self.0.send_if_modified(|state| {
+            let settled = match *state {
+                WriteState::Committed | WriteState::Failed => return false,
+                WriteState::Applied if committed => WriteState::Committed,
+                _ => WriteState::Failed,
+            };
+            *state = settled;
+            true
+        });
+    }
+
+    /// Applied, committed or about to be: a write queued behind it may expect its version.
+    pub(crate) fn is_applied(&self) -> bool {
+        matches!(self.state(), WriteState::Applied | WriteState::Committed)
+    }
+
+    fn is_settled(&self) -> bool {
+        matches!(self.state(), WriteState::Committed | WriteState::Failed)
+    }
+
+    /// Waits until it is settled: whether it was committed.
+    pub(crate) async fn committed(&self) -> bool {
+        let mut state = self.0.subscribe();
+        // The sender lives in `self`, so waiting cannot fail.
+        let settled =
+            state.wait_for(|state| matches!(state, WriteState::Committed | WriteState::Failed));
+        settled
+            .await
+            .is_ok_and(|state| *state == WriteState::Committed)
+    }
+}
+
+/// Settles a [`PendingWrite`] as failed if it is dropped unsettled: the job that carried it was
+/// dropped without running (its caller gave up, the thread stopped) or panicked.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) struct Settles(pub Arc<PendingWrite>);
+
+impl Drop for Settles {
+    fn drop(&mut self) {
+        self.0.settle(false);
+    }
 }
 
 /// A request's turn: the stripe's lock, held until the request's scope ends.
@@ -130,8 +243,14 @@ struct Turn {
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        if self.stripe.waiting.load(SeqCst) == 0 {
-            *self.handover = None;
+        let waited_for = self.stripe.waiting.load(SeqCst) > 0;
+        match self.handover.as_mut() {
+            Some(handover)
+                if waited_for || handover.pending.as_ref().is_some_and(|w| !w.is_settled()) =>
+            {
+                handover.waited_for = waited_for;
+            }
+            _ => *self.handover = None,
         }
     }
 }
@@ -179,7 +298,8 @@ impl Turns {
 }
 
 /// The row of `key` that the request before this one in line wrote, if it is still live at `now`:
-/// its version and data. Taken: the store reads the row itself next time.
+/// its version and data. Taken: the store reads the row itself next time. A row whose write
+/// failed is not taken, nor one committed when nobody was waiting for it (it may be stale).
 pub(crate) fn take_handover(key: &str, now: NaiveDateTime) -> Option<(i64, String)> {
     with_scope(|scope| {
         let handover = &mut scope.turn.as_mut()?.handover;
@@ -187,13 +307,29 @@ pub(crate) fn take_handover(key: &str, now: NaiveDateTime) -> Option<(i64, Strin
             return None;
         }
         let row = handover.take()?;
-        (row.expires > now).then_some((row.version, row.data))
+        let usable = match row.pending.as_ref().map(|write| write.state()) {
+            None | Some(WriteState::Queued | WriteState::Applied) => true,
+            Some(WriteState::Committed) => row.waited_for,
+            Some(WriteState::Failed) => false,
+        };
+        if !usable || row.expires <= now {
+            return None;
+        }
+        scope.started_from = row.pending;
+        Some((row.version, row.data))
     })
     .flatten()
 }
 
-/// Leaves the row this request has just written for the next request of its session in line.
-pub(crate) fn hand_over(key: &str, version: i64, data: String, expires: NaiveDateTime) {
+/// Leaves the row this request has just written (or queued: `pending`) for the next request of
+/// its session in line.
+pub(crate) fn hand_over(
+    key: &str,
+    version: i64,
+    data: String,
+    expires: NaiveDateTime,
+    pending: Option<Arc<PendingWrite>>,
+) {
     with_scope(|scope| {
         if let Some(turn) = scope.turn.as_mut() {
             *turn.handover = Some(Handover {
@@ -201,9 +337,22 @@ pub(crate) fn hand_over(key: &str, version: i64, data: String, expires: NaiveDat
                 version,
                 data,
                 expires,
+                pending,
+                waited_for: false,
             });
         }
     });
+}
+
+/// Ends the current request's turn before its scope ends: its write is queued where writes are
+/// applied in order, so the next request of its session may go on.
+pub(crate) fn release_turn() {
+    with_scope(|scope| scope.turn = None);
+}
+
+/// The uncommitted write the current request started from, if any.
+pub(crate) fn started_from() -> Option<Arc<PendingWrite>> {
+    with_scope(|scope| scope.started_from.clone()).flatten()
 }
 
 impl std::fmt::Debug for Turns {
@@ -272,9 +421,10 @@ pub(crate) fn failed(error: Error) -> Error {
 
 /// Middleware that gives each request a [`RequestScope`] and answers what the store refused.
 ///
-/// Within one process, requests of one session take turns (from the load to the save), so that a
-/// visitor's parallel requests all succeed; across processes the version check catches what
-/// turns cannot.
+/// Within one process, requests of one session take turns (from the load to the save, or on SQLite
+/// to the moment the save is queued), so that a visitor's parallel requests all succeed; across
+/// processes the version check catches what turns cannot. A request that started from a write not
+/// yet committed answers only once it is, and with 409 if it was not.
 ///
 /// Wrap it *outside* actix-session's `SessionMiddleware` (actix-web runs the last `.wrap()`
 /// first), so that the scope covers both the load and the save:
@@ -302,6 +452,10 @@ pub async fn session_guard(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let scope = RequestScope::taking_turns();
     let result = scope.run(next.call(req)).await;
+    // A page built on a write that was never committed must not be shown.
+    if !scope.started_from_committed().await {
+        return Err(SessionConflict.into());
+    }
     let failure = scope.state().failure.take();
     match (result, failure) {
         (Err(_), Some(Failure::Conflict)) => Err(SessionConflict.into()),
@@ -389,7 +543,7 @@ mod tests {
         let turns = Turns::new();
         let first = RequestScope::taking_turns();
         in_turn(&first, &turns, "k", || {
-            hand_over("k", 7, "data".into(), expires)
+            hand_over("k", 7, "data".into(), expires, None)
         })
         .await;
         let second = RequestScope::taking_turns();
@@ -419,7 +573,7 @@ mod tests {
         let turns = Turns::new();
         let first = RequestScope::taking_turns();
         in_turn(&first, &turns, "k", || {
-            hand_over("k", 7, "data".into(), later())
+            hand_over("k", 7, "data".into(), later(), None)
         })
         .await;
         drop(first);
@@ -440,12 +594,72 @@ mod tests {
         );
     }
 
+    /// A first request of session "k" leaves a write still on its way (`write`) and releases its
+    /// turn with nobody waiting; a later request then runs `take` in its turn.
+    async fn left_on_its_way<R>(write: &Arc<PendingWrite>, take: impl FnOnce() -> R) -> R {
+        let turns = Turns::new();
+        let first = RequestScope::taking_turns();
+        in_turn(&first, &turns, "k", || {
+            hand_over("k", 8, "data".into(), later(), Some(write.clone()));
+            release_turn();
+        })
+        .await;
+        let later_request = RequestScope::taking_turns();
+        in_turn(&later_request, &turns, "k", take).await
+    }
+
+    #[tokio::test]
+    async fn a_write_still_on_its_way_is_handed_even_to_a_request_that_came_later() {
+        let write = PendingWrite::new();
+        let (taken, from) =
+            left_on_its_way(&write, || (take_handover("k", now()), started_from())).await;
+        assert_eq!(taken, Some((8, "data".to_owned())));
+        assert!(
+            from.is_some_and(|from| Arc::ptr_eq(&from, &write)),
+            "the request started from that write"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_that_failed_or_was_committed_with_nobody_waiting_is_not_handed_over() {
+        for committed in [false, true] {
+            let write = PendingWrite::new();
+            let taken = left_on_its_way(&write, || {
+                write.applied();
+                write.settle(committed);
+                take_handover("k", now())
+            })
+            .await;
+            assert_eq!(taken, None, "committed: {committed}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_is_committed_only_if_it_was_applied_and_its_transaction_committed() {
+        for (applied, committed) in [(true, true), (false, true), (true, false)] {
+            let write = PendingWrite::new();
+            if applied {
+                write.applied();
+            }
+            assert_eq!(write.is_applied(), applied);
+            write.settle(committed);
+            assert_eq!(write.committed().await, applied && committed);
+        }
+        let dropped = PendingWrite::new();
+        dropped.applied();
+        drop(Settles(dropped.clone()));
+        assert!(
+            !dropped.committed().await,
+            "a write whose job was dropped unsettled failed"
+        );
+    }
+
     #[tokio::test]
     async fn a_request_that_does_not_take_turns_is_handed_nothing() {
         let turns = Turns::new();
         let scope = RequestScope::new();
         let taken = in_turn(&scope, &turns, "k", || {
-            hand_over("k", 7, "data".into(), later());
+            hand_over("k", 7, "data".into(), later(), None);
             take_handover("k", now())
         })
         .await;

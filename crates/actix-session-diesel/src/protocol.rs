@@ -7,8 +7,12 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, UpdateError};
 use actix_web::cookie::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+
 use crate::Error;
-use crate::guard::{self, Turns};
+use crate::guard::{self, PendingWrite, Turns};
 
 /// actix-session's state: each value is already a JSON document.
 pub(crate) type SessionState = std::collections::HashMap<String, String>;
@@ -39,6 +43,22 @@ pub(crate) trait Rows {
         ttl: &Duration,
     ) -> Result<Option<i64>, Error>;
 
+    /// Starts [`Rows::update_row`], applied only if `after` (the uncommitted write the request
+    /// started from) was. A backend that applies writes in the order they were queued returns
+    /// as soon as it is queued; the default waits for `after`'s commit, then updates.
+    async fn start_update(
+        &self,
+        key: &str,
+        data: &str,
+        expected: i64,
+        ttl: &Duration,
+        after: Option<Arc<PendingWrite>>,
+    ) -> Result<Update, Error> {
+        Ok(Update::Done(
+            update_when_committed(self, key, data, expected, ttl, after).await,
+        ))
+    }
+
     /// Moves the expiry of a live session to `ttl` from now.
     async fn extend(&self, key: &str, ttl: &Duration) -> Result<(), Error>;
 
@@ -46,6 +66,36 @@ pub(crate) trait Rows {
     /// When the caller saw it at version `seen` and it has changed since, nothing is deleted:
     /// [`Error::Conflict`].
     async fn delete_row(&self, key: &str, seen: Option<i64>) -> Result<Option<i64>, Error>;
+}
+
+/// An update started by [`Rows::start_update`].
+pub(crate) enum Update {
+    /// Done: the new version, or `None` when the row changed, expired or went meanwhile.
+    Done(Result<Option<i64>, Error>),
+    /// Queued behind every write queued before it: `answer` comes after its commit.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    // only SQLite's writer queues writes
+    Queued {
+        write: Arc<PendingWrite>,
+        answer: BoxFuture<'static, Result<Option<i64>, Error>>,
+    },
+}
+
+/// [`Rows::update_row`] once `after` is committed; refused (`None`) if it was not.
+pub(crate) async fn update_when_committed(
+    rows: &(impl Rows + ?Sized),
+    key: &str,
+    data: &str,
+    expected: i64,
+    ttl: &Duration,
+    after: Option<Arc<PendingWrite>>,
+) -> Result<Option<i64>, Error> {
+    if let Some(after) = after
+        && !after.committed().await
+    {
+        return Ok(None);
+    }
+    rows.update_row(key, data, expected, ttl).await
 }
 
 /// Keys come from actix-session's generator: 64 ASCII alphanumerics. Anything else is forged.
@@ -121,10 +171,29 @@ pub(crate) async fn update(
     let data = to_json(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
     // Taken before the write, so that it is no later than the row's.
     let expires = expiry(rows.now(), ttl);
-    match rows.update_row(key.as_ref(), &data, seen, ttl).await {
+    let after = guard::started_from();
+    let result = match rows
+        .start_update(key.as_ref(), &data, seen, ttl, after)
+        .await
+    {
+        // The next request of the session may start from this write before it is committed:
+        // the row's next version is this one's successor (see `PendingWrite`).
+        Ok(Update::Queued { write, answer }) => {
+            guard::hand_over(key.as_ref(), seen + 1, data, expires, Some(write));
+            guard::release_turn();
+            answer.await
+        }
+        Ok(Update::Done(result)) => {
+            if let Ok(Some(version)) = result {
+                guard::hand_over(key.as_ref(), version, data, expires, None);
+            }
+            result
+        }
+        Err(error) => Err(error),
+    };
+    match result {
         Ok(Some(version)) => {
             guard::saw(key.as_ref(), version);
-            guard::hand_over(key.as_ref(), version, data, expires);
             Ok(key)
         }
         Ok(None) => Err(refuse(Error::Conflict)),

@@ -10,8 +10,10 @@ use diesel::result::{DatabaseErrorKind, Error as QueryError};
 use diesel_async::RunQueryDsl;
 
 use crate::database::{Database, with_connection};
-use crate::guard::Turns;
-use crate::protocol::{Rows, is_issued_key, session_store_over_rows};
+#[cfg(feature = "sqlite")]
+use crate::guard::Settles;
+use crate::guard::{PendingWrite, Turns};
+use crate::protocol::{Rows, Update, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
 use crate::update::UpdateSession;
@@ -95,6 +97,49 @@ impl DieselSessionStore {
     }
 }
 
+#[cfg(feature = "sqlite")]
+impl DieselSessionStore {
+    /// [`Rows::start_update`] on SQLite's writer thread; refused (`None`) when it runs if `after`
+    /// was not applied.
+    fn queue_update(
+        &self,
+        engine: &crate::database::sqlite::Engine,
+        key: &str,
+        data: &str,
+        expected: i64,
+        ttl: &Duration,
+        after: Option<Arc<PendingWrite>>,
+    ) -> Result<Update, Error> {
+        use futures_util::FutureExt as _;
+
+        let (now, expires) = (self.now(), self.expiry(ttl));
+        let write = PendingWrite::new();
+        let (key, data, this) = (key.to_owned(), data.to_owned(), write.clone());
+        let answer = engine.queue_write(Settles(write.clone()), move |conn| {
+            async move {
+                if after.is_some_and(|after| !after.is_applied()) {
+                    return Ok(None);
+                }
+                let (key, data) = (&key, &data);
+                let update = UpdateSession {
+                    key,
+                    data,
+                    expected,
+                    now,
+                    expires,
+                };
+                let version = update.get_result::<i64>(conn).await.optional()?;
+                if version.is_some() {
+                    this.applied();
+                }
+                Ok(version)
+            }
+            .boxed()
+        })?;
+        Ok(Update::Queued { write, answer })
+    }
+}
+
 impl Rows for DieselSessionStore {
     fn turns(&self) -> &Turns {
         &self.turns
@@ -156,6 +201,26 @@ impl Rows for DieselSessionStore {
             };
             update.get_result::<i64>(conn).await.optional()
         })
+    }
+
+    /// On SQLite, returns once the write is queued on the writer thread, which applies writes in
+    /// that order: the session's next request need not wait for this one's commit.
+    async fn start_update(
+        &self,
+        key: &str,
+        data: &str,
+        expected: i64,
+        ttl: &Duration,
+        after: Option<Arc<PendingWrite>>,
+    ) -> Result<Update, Error> {
+        match &self.database {
+            #[cfg(feature = "sqlite")]
+            Database::Sqlite(engine) => self.queue_update(engine, key, data, expected, ttl, after),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => Ok(Update::Done(
+                crate::protocol::update_when_committed(self, key, data, expected, ttl, after).await,
+            )),
+        }
     }
 
     async fn extend(&self, key: &str, ttl: &Duration) -> Result<(), Error> {

@@ -27,6 +27,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::Error;
+use crate::guard::Settles;
 
 /// A connection as the queries see it: diesel-async's wrapper, whose "blocking" calls run inline
 /// because they already run on a thread of the engine's.
@@ -203,12 +204,43 @@ impl Engine {
         self.call(&self.writer, Message::Alone, query).await
     }
 
+    /// Queues a write, in a transaction with the writes queued beside it, and returns once it is
+    /// queued: writes run in the order they were queued. `settles` is settled after the commit.
+    pub(crate) fn queue_write<T, F>(
+        &self,
+        settles: Settles,
+        query: F,
+    ) -> Result<BoxFuture<'static, Result<T, Error>>, Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, QueryResult<T>> + Send + 'static,
+    {
+        let answer = self.send(&self.writer, Message::Write, query, Some(settles))?;
+        Ok(wait_for(answer, self.timeout).boxed())
+    }
+
     async fn call<T, F>(
         &self,
         queue: &mpsc::UnboundedSender<Message>,
         kind: fn(Job) -> Message,
         query: F,
     ) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, QueryResult<T>> + Send + 'static,
+    {
+        let answer = self.send(queue, kind, query, None)?;
+        wait_for(answer, self.timeout).await
+    }
+
+    /// Queues `query` and returns where its answer comes.
+    fn send<T, F>(
+        &self,
+        queue: &mpsc::UnboundedSender<Message>,
+        kind: fn(Job) -> Message,
+        query: F,
+        settles: Option<Settles>,
+    ) -> Result<oneshot::Receiver<Result<T, Error>>, Error>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, QueryResult<T>> + Send + 'static,
@@ -232,6 +264,9 @@ impl Engine {
                 Done {
                     broke_transaction: result.as_ref().is_err_and(breaks_transaction),
                     answer: Box::new(move |committed| {
+                        if let Some(settles) = settles {
+                            settles.0.settle(committed.is_ok());
+                        }
                         let _ = reply.send(match (result, committed) {
                             (Ok(_), Err(why)) => Err(unavailable(why).into()),
                             (result, _) => result.map_err(Error::from),
@@ -244,20 +279,7 @@ impl Engine {
         if queue.send(kind(job)).is_err() {
             return Err(stopped());
         }
-        match tokio::time::timeout(self.timeout, answer).await {
-            Ok(Ok(result)) => result,
-            // The query panicked (the thread goes on with a fresh connection).
-            Ok(Err(_)) => Err(Error::Gone(
-                "the SQLite call ended without an answer".into(),
-            )),
-            Err(_) => Err(Error::Pool(
-                format!(
-                    "SQLite gave no answer within {:?} (another process holds its lock?)",
-                    self.timeout
-                )
-                .into(),
-            )),
-        }
+        Ok(answer)
     }
 
     /// Closes every thread's connection and waits until each has.
@@ -287,6 +309,24 @@ impl FileState {
             )));
         }
         Ok(())
+    }
+}
+
+/// A caller's answer, or why none came in time.
+async fn wait_for<T>(
+    answer: oneshot::Receiver<Result<T, Error>>,
+    timeout: Duration,
+) -> Result<T, Error> {
+    match tokio::time::timeout(timeout, answer).await {
+        Ok(Ok(result)) => result,
+        // The query panicked (the thread goes on with a fresh connection).
+        Ok(Err(_)) => Err(Error::Gone(
+            "the SQLite call ended without an answer".into(),
+        )),
+        Err(_) => Err(Error::Pool(
+            format!("SQLite gave no answer within {timeout:?} (another process holds its lock?)")
+                .into(),
+        )),
     }
 }
 

@@ -325,3 +325,144 @@ async fn a_request_in_line_never_overwrites_a_write_from_another_instance() {
         "the other instance's write is kept: {stored:?}"
     );
 }
+
+/// One session's requests in line on SQLite, with the write lock held by another connection so
+/// that the writer thread cannot commit: the first request's write is queued, its turn released,
+/// and the second request starts from that write before it is committed.
+mod queued_writes {
+    use std::collections::HashMap;
+
+    use actix_session::storage::{SessionKey, SessionStore};
+    use actix_session_diesel::RequestScope;
+    use actix_web::cookie::time::Duration;
+    use diesel::connection::SimpleConnection as _;
+    use diesel::prelude::*;
+
+    use super::another_instance;
+    use crate::common::{ManualClock, sqlite_store};
+
+    type State = HashMap<String, String>;
+
+    const HOUR: Duration = Duration::hours(1);
+
+    fn copy(key: &SessionKey) -> SessionKey {
+        SessionKey::try_from(key.as_ref().to_owned()).unwrap()
+    }
+
+    fn counter(n: &str) -> State {
+        HashMap::from([("n".into(), n.into())])
+    }
+
+    /// Another connection's write transaction on the store's file, until `release()`.
+    struct WriteLock(SqliteConnection);
+
+    impl WriteLock {
+        fn take(dir: &tempfile::TempDir) -> Self {
+            let path = dir.path().join("sessions.sqlite3");
+            let mut db = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+            db.batch_execute("PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE")
+                .unwrap();
+            Self(db)
+        }
+
+        fn release(mut self) {
+            self.0.batch_execute("COMMIT").unwrap();
+        }
+    }
+
+    async fn stored(store: &impl SessionStore, key: &SessionKey) -> State {
+        RequestScope::new()
+            .run(store.load(key))
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_next_request_starts_from_a_write_not_yet_committed_and_both_are_saved() {
+        let (store, dir) = sqlite_store(ManualClock::new()).await;
+        let key = RequestScope::new()
+            .run(store.save(counter("1"), &HOUR))
+            .await
+            .unwrap();
+        let first = RequestScope::taking_turns();
+        let _ = first.run(store.load(&key)).await.unwrap();
+        let second = RequestScope::taking_turns();
+        let mut second_load = std::pin::pin!(second.run(store.load(&key)));
+        assert!(futures_util::poll!(&mut second_load).is_pending());
+
+        let lock = WriteLock::take(&dir);
+        let mut first_update =
+            std::pin::pin!(first.run(store.update(copy(&key), counter("2"), &HOUR)));
+        assert!(
+            futures_util::poll!(&mut first_update).is_pending(),
+            "the write waits for the lock"
+        );
+        let loaded = second_load.await.unwrap().unwrap();
+        assert_eq!(
+            loaded,
+            counter("2"),
+            "the turn is passed on before the commit"
+        );
+        let mut second_update =
+            std::pin::pin!(second.run(store.update(copy(&key), counter("3"), &HOUR)));
+        assert!(futures_util::poll!(&mut second_update).is_pending());
+        lock.release();
+
+        first_update.await.expect("the first write is saved");
+        second_update.await.expect("the second, built on it, too");
+        assert!(second.started_from_committed().await);
+        assert_eq!(stored(&store, &key).await, counter("3"));
+    }
+
+    /// The hazard of passing the turn on before the commit: the first write is refused (another
+    /// instance changed the row) and that instance's write made the very version the second
+    /// request expects. The second write must be refused too, not overwrite that instance's.
+    #[tokio::test]
+    async fn a_write_in_line_behind_a_refused_one_is_refused_even_at_the_version_it_expects() {
+        let (store, dir) = sqlite_store(ManualClock::new()).await;
+        let other_instance = another_instance(&dir).await;
+        let key = RequestScope::new()
+            .run(store.save(counter("1"), &HOUR))
+            .await
+            .unwrap();
+        let first = RequestScope::taking_turns();
+        let _ = first.run(store.load(&key)).await.unwrap();
+        let elsewhere = RequestScope::new();
+        let mut other_state = elsewhere
+            .run(other_instance.load(&key))
+            .await
+            .unwrap()
+            .unwrap();
+        other_state.insert("elsewhere".into(), "kept".into());
+        elsewhere
+            .run(other_instance.update(copy(&key), other_state.clone(), &HOUR))
+            .await
+            .unwrap();
+        let second = RequestScope::taking_turns();
+        let mut second_load = std::pin::pin!(second.run(store.load(&key)));
+        assert!(futures_util::poll!(&mut second_load).is_pending());
+
+        let lock = WriteLock::take(&dir);
+        let mut first_update =
+            std::pin::pin!(first.run(store.update(copy(&key), counter("2"), &HOUR)));
+        assert!(futures_util::poll!(&mut first_update).is_pending());
+        assert_eq!(second_load.await.unwrap().unwrap(), counter("2"));
+        let mut second_update =
+            std::pin::pin!(second.run(store.update(copy(&key), counter("3"), &HOUR)));
+        assert!(futures_util::poll!(&mut second_update).is_pending());
+        lock.release();
+
+        assert!(first_update.await.is_err() && first.conflicted());
+        assert!(second_update.await.is_err() && second.conflicted());
+        assert!(
+            !second.started_from_committed().await,
+            "what the second request loaded was never stored: it must not be shown"
+        );
+        assert_eq!(
+            stored(&store, &key).await,
+            other_state,
+            "the other instance's write is kept"
+        );
+    }
+}
