@@ -3,12 +3,11 @@
 //! request loaded, a save after a delete (actix-session's `renew()`) is refused when the session
 //! changed or went meanwhile, and every failure is remembered for `session_guard`.
 
+use std::sync::Arc;
+
 use actix_session::storage::{LoadError, SaveError, SessionKey, UpdateError};
 use actix_web::cookie::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
-
-use std::sync::Arc;
-
 use futures_util::future::BoxFuture;
 
 use crate::Error;
