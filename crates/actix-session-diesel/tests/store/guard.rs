@@ -46,6 +46,12 @@ async fn count(session: Session) -> HttpResponse {
     HttpResponse::Ok().body(visits.to_string())
 }
 
+/// Reads the session and changes nothing.
+async fn peek(session: Session) -> HttpResponse {
+    let visits: u32 = session.get("visits").unwrap().unwrap_or(0);
+    HttpResponse::Ok().body(visits.to_string())
+}
+
 async fn purge(session: Session) -> HttpResponse {
     session.purge();
     HttpResponse::Ok().finish()
@@ -66,6 +72,7 @@ async fn app(
             )
             .wrap(from_fn(session_guard))
             .route("/count", web::get().to(count))
+            .route("/peek", web::get().to(peek))
             .route("/purge", web::post().to(purge))
             .route("/held/{action}", web::post().to(held)),
     )
@@ -338,7 +345,9 @@ mod queued_writes {
     use diesel::connection::SimpleConnection as _;
     use diesel::prelude::*;
 
-    use super::another_instance;
+    use actix_web::test::TestRequest;
+
+    use super::{another_instance, assert_conflict, call, two_instances, visits};
     use crate::common::{ManualClock, sqlite_store};
 
     type State = HashMap<String, String>;
@@ -464,5 +473,40 @@ mod queued_writes {
             other_state,
             "the other instance's write is kept"
         );
+    }
+
+    /// `session_guard` holds back the answer of a request that started from a queued write and
+    /// changed nothing itself, and answers 409 when that write is refused: its page would show
+    /// what was never stored.
+    #[tokio::test]
+    async fn a_request_that_only_read_a_write_which_was_then_refused_gets_409() {
+        let (first, second, gate, cookie, dir) = two_instances().await;
+        let held = call(
+            &first,
+            TestRequest::post()
+                .uri("/held/count")
+                .cookie(cookie.clone()),
+        );
+        let peek = call(
+            &first,
+            TestRequest::get().uri("/peek").cookie(cookie.clone()),
+        );
+        let orchestration = async {
+            gate.arrived.notified().await;
+            // The held request has loaded the session and holds its turn; `/peek` waits for it.
+            assert_eq!(
+                visits(&second, &cookie).await,
+                "2",
+                "another instance writes"
+            );
+            let lock = WriteLock::take(&dir);
+            gate.proceed.notify_one();
+            // The held request's write is queued behind the lock and `/peek` starts from it.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            lock.release();
+        };
+        let (held, peek, ()) = futures_util::join!(held, peek, orchestration);
+        assert_conflict(&held);
+        assert_conflict(&peek);
     }
 }
