@@ -209,6 +209,14 @@ pub(crate) async fn update_ttl(
 }
 
 pub(crate) async fn delete(rows: &impl Rows, key: &SessionKey) -> anyhow::Result<()> {
+    // The version this request saw is only a prediction while the write it started from is on
+    // its way: should that write not be applied, the row may be another instance's, at that very
+    // version. Deletes are rare, so this one waits to know.
+    if let Some(write) = guard::started_from()
+        && !write.committed().await
+    {
+        return Err(refused(Error::Conflict));
+    }
     let key = key.as_ref();
     let version = rows
         .delete_row(key, guard::seen(key))

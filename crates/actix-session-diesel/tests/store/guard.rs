@@ -509,4 +509,50 @@ mod queued_writes {
         assert_conflict(&held);
         assert_conflict(&peek);
     }
+
+    /// The same hazard for a delete (a flush, a purge, or the first half of a renewal): the
+    /// second request, started from the refused write, expects the version that the other
+    /// instance's write made. It must not delete that instance's session.
+    #[tokio::test]
+    async fn a_delete_in_line_behind_a_refused_write_deletes_nothing() {
+        let (store, dir) = sqlite_store(ManualClock::new()).await;
+        let other_instance = another_instance(&dir).await;
+        let key = RequestScope::new()
+            .run(store.save(counter("1"), &HOUR))
+            .await
+            .unwrap();
+        let first = RequestScope::taking_turns();
+        let _ = first.run(store.load(&key)).await.unwrap();
+        let elsewhere = RequestScope::new();
+        let mut other_state = elsewhere
+            .run(other_instance.load(&key))
+            .await
+            .unwrap()
+            .unwrap();
+        other_state.insert("elsewhere".into(), "kept".into());
+        elsewhere
+            .run(other_instance.update(copy(&key), other_state.clone(), &HOUR))
+            .await
+            .unwrap();
+        let second = RequestScope::taking_turns();
+        let mut second_load = std::pin::pin!(second.run(store.load(&key)));
+        assert!(futures_util::poll!(&mut second_load).is_pending());
+
+        let lock = WriteLock::take(&dir);
+        let mut first_update =
+            std::pin::pin!(first.run(store.update(copy(&key), counter("2"), &HOUR)));
+        assert!(futures_util::poll!(&mut first_update).is_pending());
+        assert_eq!(second_load.await.unwrap().unwrap(), counter("2"));
+        let mut second_delete = std::pin::pin!(second.run(store.delete(&key)));
+        assert!(futures_util::poll!(&mut second_delete).is_pending());
+        lock.release();
+
+        assert!(first_update.await.is_err() && first.conflicted());
+        assert!(second_delete.await.is_err() && second.conflicted());
+        assert_eq!(
+            stored(&store, &key).await,
+            other_state,
+            "the other instance's session is kept"
+        );
+    }
 }
