@@ -339,8 +339,11 @@ async fn a_request_in_line_never_overwrites_a_write_from_another_instance() {
 mod queued_writes {
     use std::collections::HashMap;
 
-    use actix_session::storage::{SessionKey, SessionStore};
-    use actix_session_diesel::RequestScope;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use actix_session::storage::{SessionKey, SessionStore, UpdateError};
+    use actix_session_diesel::{DieselSessionStore, RequestScope};
     use actix_web::cookie::time::Duration;
     use diesel::connection::SimpleConnection as _;
     use diesel::prelude::*;
@@ -424,11 +427,22 @@ mod queued_writes {
         assert_eq!(stored(&store, &key).await, counter("3"));
     }
 
-    /// The hazard of passing the turn on before the commit: the first write is refused (another
-    /// instance changed the row) and that instance's write made the very version the second
-    /// request expects. The second write must be refused too, not overwrite that instance's.
-    #[tokio::test]
-    async fn a_write_in_line_behind_a_refused_one_is_refused_even_at_the_version_it_expects() {
+    /// A first request's write queued behind the lock, which will be refused: another instance
+    /// changed the session (to version 1) after the first request loaded it (version 0). A second
+    /// request has started from that write (version 1 expected, its data).
+    struct BehindARefusedWrite {
+        store: DieselSessionStore,
+        key: SessionKey,
+        /// The session as the other instance saved it.
+        other_state: State,
+        first: RequestScope,
+        first_update: Pin<Box<dyn Future<Output = Result<SessionKey, UpdateError>>>>,
+        second: RequestScope,
+        lock: WriteLock,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn behind_a_refused_write() -> BehindARefusedWrite {
         let (store, dir) = sqlite_store(ManualClock::new()).await;
         let other_instance = another_instance(&dir).await;
         let key = RequestScope::new()
@@ -449,14 +463,53 @@ mod queued_writes {
             .await
             .unwrap();
         let second = RequestScope::taking_turns();
-        let mut second_load = std::pin::pin!(second.run(store.load(&key)));
-        assert!(futures_util::poll!(&mut second_load).is_pending());
+        // A block, so that the pinned load's borrows end before the struct takes the values.
+        let (loaded, lock, first_update) = {
+            let mut second_load = std::pin::pin!(second.run(store.load(&key)));
+            assert!(futures_util::poll!(&mut second_load).is_pending());
+            let lock = WriteLock::take(&dir);
+            let (scope, written, queued_key) = (first.clone(), store.clone(), copy(&key));
+            let mut first_update: Pin<Box<dyn Future<Output = _>>> = Box::pin(async move {
+                scope
+                    .run(written.update(queued_key, counter("2"), &HOUR))
+                    .await
+            });
+            assert!(futures_util::poll!(&mut first_update).is_pending());
+            let loaded = second_load.await.unwrap().unwrap();
+            (loaded, lock, first_update)
+        };
+        assert_eq!(
+            loaded,
+            counter("2"),
+            "the second request started from the first's write"
+        );
+        BehindARefusedWrite {
+            store,
+            key,
+            other_state,
+            first,
+            first_update,
+            second,
+            lock,
+            _dir: dir,
+        }
+    }
 
-        let lock = WriteLock::take(&dir);
-        let mut first_update =
-            std::pin::pin!(first.run(store.update(copy(&key), counter("2"), &HOUR)));
-        assert!(futures_util::poll!(&mut first_update).is_pending());
-        assert_eq!(second_load.await.unwrap().unwrap(), counter("2"));
+    /// The hazard of passing the turn on before the commit: the first write is refused (another
+    /// instance changed the row) and that instance's write made the very version the second
+    /// request expects. The second write must be refused too, not overwrite that instance's.
+    #[tokio::test]
+    async fn a_write_in_line_behind_a_refused_one_is_refused_even_at_the_version_it_expects() {
+        let BehindARefusedWrite {
+            store,
+            key,
+            other_state,
+            first,
+            first_update,
+            second,
+            lock,
+            _dir,
+        } = behind_a_refused_write().await;
         let mut second_update =
             std::pin::pin!(second.run(store.update(copy(&key), counter("3"), &HOUR)));
         assert!(futures_util::poll!(&mut second_update).is_pending());
@@ -515,34 +568,16 @@ mod queued_writes {
     /// instance's write made. It must not delete that instance's session.
     #[tokio::test]
     async fn a_delete_in_line_behind_a_refused_write_deletes_nothing() {
-        let (store, dir) = sqlite_store(ManualClock::new()).await;
-        let other_instance = another_instance(&dir).await;
-        let key = RequestScope::new()
-            .run(store.save(counter("1"), &HOUR))
-            .await
-            .unwrap();
-        let first = RequestScope::taking_turns();
-        let _ = first.run(store.load(&key)).await.unwrap();
-        let elsewhere = RequestScope::new();
-        let mut other_state = elsewhere
-            .run(other_instance.load(&key))
-            .await
-            .unwrap()
-            .unwrap();
-        other_state.insert("elsewhere".into(), "kept".into());
-        elsewhere
-            .run(other_instance.update(copy(&key), other_state.clone(), &HOUR))
-            .await
-            .unwrap();
-        let second = RequestScope::taking_turns();
-        let mut second_load = std::pin::pin!(second.run(store.load(&key)));
-        assert!(futures_util::poll!(&mut second_load).is_pending());
-
-        let lock = WriteLock::take(&dir);
-        let mut first_update =
-            std::pin::pin!(first.run(store.update(copy(&key), counter("2"), &HOUR)));
-        assert!(futures_util::poll!(&mut first_update).is_pending());
-        assert_eq!(second_load.await.unwrap().unwrap(), counter("2"));
+        let BehindARefusedWrite {
+            store,
+            key,
+            other_state,
+            first,
+            first_update,
+            second,
+            lock,
+            _dir,
+        } = behind_a_refused_write().await;
         let mut second_delete = std::pin::pin!(second.run(store.delete(&key)));
         assert!(futures_util::poll!(&mut second_delete).is_pending());
         lock.release();
