@@ -57,6 +57,23 @@ async fn a_deleted_file_is_noticed_and_replaced_by_a_fresh_one() {
     }
 }
 
+/// The store's threads open the file by URI (so that none of them makes an empty file where one
+/// was deleted): characters that mean something in a URI must still name the same file.
+#[tokio::test]
+async fn a_file_whose_path_has_uri_characters_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("100% #1?.sqlite3");
+    let url = format!("sqlite://{}", path.display());
+    let store = DieselSessionStore::builder(url.parse().unwrap())
+        .build()
+        .await
+        .unwrap();
+    let key = save(&store).await.unwrap();
+    let loaded = RequestScope::new().run(store.load(&key)).await.unwrap();
+    assert_eq!(loaded, Some(counter(1)));
+    assert!(path.exists());
+}
+
 const HOUR: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::hours(1);
 
 fn counter(n: usize) -> std::collections::HashMap<String, String> {
