@@ -51,9 +51,11 @@
 //!
 //! # Schema
 //!
-//! One table, `sessions(session_key, session_data, expire_date, version)`, created by the
-//! migrations the store applies when built (or by [`migrate`]). Times are UTC; the data is the
-//! JSON actix-session hands over.
+//! One table, `sessions(session_key, session_data, expire_date, version, purge_after)`, created
+//! by the migrations the store applies when built (or by [`migrate`]). Times are UTC; the data is
+//! the JSON actix-session hands over. The purge finds expired rows through an index on
+//! `purge_after`, which the store keeps within a minute after `expire_date`: a write that moves
+//! the expiry on by less than that (every write, with sliding expiry) leaves the index alone.
 #![warn(missing_docs)]
 
 mod builder;

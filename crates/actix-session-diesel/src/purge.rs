@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::database::Database;
 use crate::schema::sessions;
+use crate::update::PURGE_SLACK;
 use crate::{DieselSessionStore, Error};
 
 /// How a batched purge shares the database with requests.
@@ -46,12 +47,14 @@ impl Default for PurgeSettings {
     }
 }
 
-/// The keys of the next batch of expired sessions, chosen by a subselect on an alias of the table.
+/// The keys of the next batch of expired sessions, chosen by a subselect on an alias of the table:
+/// found through the index on `purge_after`, which is at most [`PURGE_SLACK`] after `expire_date`.
 macro_rules! expired_batch {
     ($now:expr, $batch:expr) => {{
         let oldest = diesel::alias!(sessions as expired);
         oldest
             .select(oldest.field(sessions::session_key))
+            .filter(oldest.field(sessions::purge_after).le($now + PURGE_SLACK))
             .filter(oldest.field(sessions::expire_date).le($now))
             .limit($batch)
     }};
@@ -222,6 +225,7 @@ mod sqlite_rewrite {
         conn.immediate_transaction(|conn| {
             let total: i64 = sessions::table.count().get_result(conn)?;
             let expired: i64 = sessions::table
+                .filter(sessions::purge_after.le(now + crate::update::PURGE_SLACK))
                 .filter(sessions::expire_date.le(now))
                 .count()
                 .get_result(conn)?;

@@ -16,7 +16,7 @@ use crate::guard::{PendingWrite, Turns};
 use crate::protocol::{Rows, Update, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
-use crate::update::UpdateSession;
+use crate::update::{PURGE_SLACK, UpdateSession, apply_update, moved_purge_after};
 use crate::{Backend, Clock, Error};
 
 /// Sessions in the `sessions` table of SQLite or PostgreSQL, for actix-session.
@@ -128,7 +128,7 @@ impl DieselSessionStore {
                     now,
                     expires,
                 };
-                let version = update.get_result::<i64>(conn).await.optional()?;
+                let version = apply_update!(conn, update);
                 if version.is_some() {
                     this.applied();
                 }
@@ -169,6 +169,7 @@ impl Rows for DieselSessionStore {
                         sessions::session_key.eq(new_key),
                         sessions::session_data.eq(data),
                         sessions::expire_date.eq(expire_date),
+                        sessions::purge_after.eq(expire_date + PURGE_SLACK),
                     ))
                     .execute(conn)
                     .await
@@ -199,7 +200,7 @@ impl Rows for DieselSessionStore {
                 now,
                 expires: expire_date,
             };
-            update.get_result::<i64>(conn).await.optional()
+            QueryResult::Ok(apply_update!(conn, update))
         })
     }
 
@@ -232,10 +233,21 @@ impl Rows for DieselSessionStore {
             let live = sessions::table
                 .find(key)
                 .filter(sessions::expire_date.gt(now));
-            diesel::update(live)
+            let stored = diesel::update(live)
                 .set(sessions::expire_date.eq(expire_date))
-                .execute(conn)
+                .returning(sessions::purge_after)
+                .get_result::<NaiveDateTime>(conn)
                 .await
+                .optional()?;
+            if let Some(purge_after) =
+                stored.and_then(|stored| moved_purge_after(stored, expire_date))
+            {
+                diesel::update(sessions::table.find(key))
+                    .set(sessions::purge_after.eq(purge_after))
+                    .execute(conn)
+                    .await?;
+            }
+            QueryResult::Ok(())
         })?;
         Ok(())
     }

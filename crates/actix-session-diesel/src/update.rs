@@ -6,14 +6,33 @@
 //! (the parser on the writer thread), and on PostgreSQL a round trip to prepare before each
 //! execution. This statement's SQL never changes, so both keep it prepared.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::QueryResult;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+/// How far `purge_after` may run ahead of `expire_date`. The purge's index is on `purge_after`,
+/// kept within `[expire_date, expire_date + PURGE_SLACK]`, so that a write which only moves the
+/// expiry on by a few seconds (every write, with sliding expiry) leaves the index alone; a minute
+/// later the next write moves `purge_after` on. The purge looks at rows whose `purge_after` is at
+/// most `now + PURGE_SLACK` and deletes those whose `expire_date` has passed: exactly the expired
+/// ones.
+pub(crate) const PURGE_SLACK: TimeDelta = TimeDelta::minutes(1);
+
+/// The `purge_after` to store for a row that expires at `expires`, if the stored one no longer
+/// fits (see [`PURGE_SLACK`]).
+pub(crate) fn moved_purge_after(
+    stored: NaiveDateTime,
+    expires: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let fits = expires <= stored && stored <= expires + PURGE_SLACK;
+    (!fits).then(|| expires + PURGE_SLACK)
+}
+
 /// `UPDATE sessions … WHERE` the session is live and still at `expected` `RETURNING` its new
-/// version: the version check and the write in one statement, one round trip.
+/// version and its `purge_after`: the version check and the write in one statement, one round
+/// trip. It leaves `purge_after` (and its index) alone: see [`moved_purge_after`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UpdateSession<'a> {
     pub key: &'a str,
@@ -29,7 +48,7 @@ impl QueryId for UpdateSession<'_> {
 }
 
 impl Query for UpdateSession<'_> {
-    type SqlType = BigInt;
+    type SqlType = (BigInt, Timestamp);
 }
 
 impl<DB> QueryFragment<DB> for UpdateSession<'_>
@@ -50,7 +69,38 @@ where
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" AND version = ");
         out.push_bind_param::<BigInt, _>(&self.expected)?;
-        out.push_sql(" RETURNING version");
+        out.push_sql(" RETURNING version, purge_after");
         Ok(())
     }
 }
+
+/// Runs an [`UpdateSession`] on `$conn` (in the closure of
+/// [`with_connection!`](crate::database::with_connection) or on SQLite's writer thread), then
+/// moves `purge_after` if the new expiry left its range: the new version, or `None` when the row
+/// changed, expired or went meanwhile. A macro, not a function: the connection types differ and
+/// the body is the same.
+macro_rules! apply_update {
+    ($conn:expr, $update:expr) => {{
+        use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+        use diesel_async::RunQueryDsl as _;
+        let update: $crate::update::UpdateSession<'_> = $update;
+        match update
+            .get_result::<(i64, chrono::NaiveDateTime)>($conn)
+            .await
+            .optional()?
+        {
+            None => None,
+            Some((version, stored)) => {
+                if let Some(purge_after) = $crate::update::moved_purge_after(stored, update.expires)
+                {
+                    diesel::update($crate::schema::sessions::table.find(update.key))
+                        .set($crate::schema::sessions::purge_after.eq(purge_after))
+                        .execute($conn)
+                        .await?;
+                }
+                Some(version)
+            }
+        }
+    }};
+}
+pub(crate) use apply_update;

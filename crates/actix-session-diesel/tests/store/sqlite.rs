@@ -74,6 +74,50 @@ async fn a_file_whose_path_has_uri_characters_works() {
     assert!(path.exists());
 }
 
+/// A write that moves the expiry on by less than a minute leaves `purge_after`, and so the purge's
+/// index, alone (an index on `expire_date` cost every write a delete and an insert in it); a
+/// later one moves it to a minute past the new expiry.
+#[tokio::test]
+async fn purge_after_moves_only_when_the_expiry_leaves_its_minute() {
+    let clock = ManualClock::new();
+    let (store, dir) = sqlite_store(clock.clone()).await;
+    let key = save(&store).await.unwrap();
+    let mut db =
+        SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap();
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        expire_date: chrono::NaiveDateTime,
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        purge_after: chrono::NaiveDateTime,
+    }
+    let mut stored = || {
+        let row: Stored = diesel::sql_query("SELECT expire_date, purge_after FROM sessions")
+            .get_result(&mut db)
+            .unwrap();
+        (row.expire_date, row.purge_after)
+    };
+    let (saved_expiry, first) = stored();
+    assert_eq!(first, saved_expiry + chrono::TimeDelta::minutes(1));
+
+    clock.advance(chrono::TimeDelta::seconds(10));
+    bump(
+        &store,
+        SessionKey::try_from(key.as_ref().to_owned()).unwrap(),
+        2,
+    )
+    .await
+    .unwrap();
+    let (expiry, purge_after) = stored();
+    assert_eq!(expiry, saved_expiry + chrono::TimeDelta::seconds(10));
+    assert_eq!(purge_after, first, "a 10-second move leaves it alone");
+
+    clock.advance(chrono::TimeDelta::minutes(2));
+    bump(&store, key, 3).await.unwrap();
+    let (expiry, purge_after) = stored();
+    assert_eq!(purge_after, expiry + chrono::TimeDelta::minutes(1));
+}
+
 const HOUR: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::hours(1);
 
 fn counter(n: usize) -> std::collections::HashMap<String, String> {

@@ -208,6 +208,23 @@ pub async fn the_purge_deletes_only_expired_sessions<H: DatabaseHarness>(h: H) {
     assert_eq!(h.rows().await, 3);
 }
 
+/// The purge finds expired rows through an index on `purge_after`, which writes leave alone while
+/// the expiry moves on by less than a minute. A session whose expiry moved back (a shorter TTL),
+/// by an update or by `update_ttl`, is still purged as soon as it has expired.
+pub async fn a_session_whose_expiry_moved_back_is_purged_once_expired<H: DatabaseHarness>(h: H) {
+    let updated = save(&h, state(&[("n", "1")]), HOUR).await;
+    let scope = RequestScope::new();
+    let loaded = scope.run(h.store().load(&updated)).await.unwrap().unwrap();
+    let update = h.store().update(copy(&updated), loaded, &SECOND);
+    scope.run(update).await.unwrap();
+    let extended = save(&h, state(&[("n", "1")]), HOUR).await;
+    let extend = h.store().update_ttl(&extended, &SECOND);
+    RequestScope::new().run(extend).await.unwrap();
+    let_two_seconds_pass(&h).await;
+    assert_eq!(h.database_store().purge_expired().await.unwrap(), 2);
+    assert_eq!(h.rows().await, 0);
+}
+
 /// `clear_expired` on a store that is mostly expired (on SQLite it rewrites the table instead of
 /// deleting rows): the live sessions keep their data and their versions, so a stale update is
 /// still refused afterwards.
@@ -356,6 +373,7 @@ macro_rules! store_suite {
     (@purges $(#[$attr:meta])* $harness:ty) => {
         $crate::suite::store_suite!(@tests $(#[$attr])* $harness;
             the_purge_deletes_only_expired_sessions,
+            a_session_whose_expiry_moved_back_is_purged_once_expired,
             clear_expired_keeps_live_sessions_whole,
         );
     };
