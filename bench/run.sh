@@ -457,7 +457,8 @@ run_peer() { # name
 # The purge case (SQLite)
 # ---------------------------------------------------------------------------------------------
 # fill DB LIVE EXPIRED EXPIRE_SQL: live rows (64-character random alphanumeric keys, two weeks
-# ahead) and rows expiring at EXPIRE_SQL (an SQLite expression). Prints the seconds it took.
+# ahead) and rows expiring at EXPIRE_SQL (an SQLite expression), with `purge_after` a minute
+# later, as the store writes it. Prints the seconds it took.
 fill_sessions() {
   python3 - "$@" <<'EOF'
 import sqlite3, sys, time
@@ -466,8 +467,9 @@ data = '{"last_visit":"\\"2026-03-01T09:30:00Z\\"","num_visits":"3","visits":"2"
 started = time.monotonic()
 db = sqlite3.connect(path, timeout=60)
 insert = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-            INSERT OR IGNORE INTO sessions (session_key, session_data, expire_date)
-            SELECT lower(hex(randomblob(32))), ?, %s FROM n"""
+            INSERT OR IGNORE INTO sessions (session_key, session_data, expire_date, purge_after)
+            SELECT lower(hex(randomblob(32))), ?, e, datetime(e, '+1 minute')
+            FROM (SELECT %s AS e FROM n)"""
 if live:
     db.execute(insert % "datetime('now', '+14 days')", (live, data))
 if expired:
