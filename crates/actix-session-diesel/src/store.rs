@@ -16,7 +16,7 @@ use crate::guard::{PendingWrite, Turns};
 use crate::protocol::{Rows, Update, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
-use crate::update::{PURGE_SLACK, UpdateSession, apply_update, moved_purge_after};
+use crate::update::{PURGE_SLACK, UpdateSession, apply_update, keep_purge_after_near};
 use crate::{Backend, Clock, Error};
 
 /// Sessions in the `sessions` table of SQLite or PostgreSQL, for actix-session.
@@ -239,13 +239,8 @@ impl Rows for DieselSessionStore {
                 .get_result::<NaiveDateTime>(conn)
                 .await
                 .optional()?;
-            if let Some(purge_after) =
-                stored.and_then(|stored| moved_purge_after(stored, expire_date))
-            {
-                diesel::update(sessions::table.find(key))
-                    .set(sessions::purge_after.eq(purge_after))
-                    .execute(conn)
-                    .await?;
+            if let Some(stored) = stored {
+                keep_purge_after_near!(conn, key, stored, expire_date);
             }
             QueryResult::Ok(())
         })?;

@@ -81,7 +81,7 @@ where
 /// the body is the same.
 macro_rules! apply_update {
     ($conn:expr, $update:expr) => {{
-        use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+        use diesel::OptionalExtension as _;
         use diesel_async::RunQueryDsl as _;
         let update: $crate::update::UpdateSession<'_> = $update;
         match update
@@ -91,16 +91,26 @@ macro_rules! apply_update {
         {
             None => None,
             Some((version, stored)) => {
-                if let Some(purge_after) = $crate::update::moved_purge_after(stored, update.expires)
-                {
-                    diesel::update($crate::schema::sessions::table.find(update.key))
-                        .set($crate::schema::sessions::purge_after.eq(purge_after))
-                        .execute($conn)
-                        .await?;
-                }
+                $crate::update::keep_purge_after_near!($conn, update.key, stored, update.expires);
                 Some(version)
             }
         }
     }};
 }
 pub(crate) use apply_update;
+
+/// Moves the `purge_after` of the row under `$key`, stored as `$stored`, if it no longer fits an
+/// expiry at `$expires` (see [`moved_purge_after`]).
+macro_rules! keep_purge_after_near {
+    ($conn:expr, $key:expr, $stored:expr, $expires:expr) => {
+        if let Some(purge_after) = $crate::update::moved_purge_after($stored, $expires) {
+            use diesel::{ExpressionMethods as _, QueryDsl as _};
+            use diesel_async::RunQueryDsl as _;
+            diesel::update($crate::schema::sessions::table.find($key))
+                .set($crate::schema::sessions::purge_after.eq(purge_after))
+                .execute($conn)
+                .await?;
+        }
+    };
+}
+pub(crate) use keep_purge_after_near;
