@@ -118,6 +118,56 @@ async fn purge_after_moves_only_when_the_expiry_leaves_its_minute() {
     assert_eq!(purge_after, expiry + chrono::TimeDelta::minutes(1));
 }
 
+/// A file made before `purge_after` existed (the first two migrations, one live session): the
+/// store migrates it when built, the session still loads and updates, and once it has expired
+/// the purge finds it.
+#[tokio::test]
+async fn a_file_made_before_purge_after_keeps_its_sessions() {
+    let clock = ManualClock::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.sqlite3");
+    let mut db = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    db.batch_execute(include_str!(
+        "../../migrations/2026-11-22-000000_create_sessions/up.sql"
+    ))
+    .unwrap();
+    db.batch_execute(include_str!(
+        "../../migrations/2026-11-22-000001_session_version/up.sql"
+    ))
+    .unwrap();
+    db.batch_execute(
+        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP); \
+         INSERT INTO __diesel_schema_migrations (version) VALUES ('20261122000000'), ('20261122000001');",
+    )
+    .unwrap();
+    let key = "k".repeat(64);
+    let expiry =
+        actix_session_diesel::Clock::now(&*clock).naive_utc() + chrono::TimeDelta::hours(1);
+    diesel::sql_query(
+        "INSERT INTO sessions (session_key, session_data, expire_date) VALUES (?, ?, ?)",
+    )
+    .bind::<diesel::sql_types::Text, _>(&key)
+    .bind::<diesel::sql_types::Text, _>(r#"{"n":"1"}"#)
+    .bind::<diesel::sql_types::Timestamp, _>(expiry)
+    .execute(&mut db)
+    .unwrap();
+
+    let url = format!("sqlite://{}", path.display());
+    let store = DieselSessionStore::builder(url.parse().unwrap())
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    let key = SessionKey::try_from(key).unwrap();
+    let loaded = RequestScope::new().run(store.load(&key)).await.unwrap();
+    assert_eq!(loaded, Some(counter(1)));
+    bump(&store, key, 2).await.unwrap();
+
+    clock.advance(chrono::TimeDelta::hours(2));
+    assert_eq!(store.purge_expired().await.unwrap(), 1);
+}
+
 const HOUR: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::hours(1);
 
 fn counter(n: usize) -> std::collections::HashMap<String, String> {
