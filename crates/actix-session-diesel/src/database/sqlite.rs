@@ -687,7 +687,9 @@ async fn checkpoints(engine: Weak<Engine>, plan: Checkpoints) {
         else {
             continue;
         };
-        if length >= plan.restart_wal_at {
+        // Only after new writes: with none since the last pass, that pass copied everything,
+        // and the next write starts the WAL over without the writer's help.
+        if length >= plan.restart_wal_at && length != last_length {
             let _ = engine.write_alone(passive_checkpoint).await;
         }
         pause = if length == last_length {
