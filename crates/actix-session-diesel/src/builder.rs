@@ -126,6 +126,8 @@ impl StoreBuilder {
             clock: self.clock,
             purge: self.purge,
             turns: crate::guard::Turns::new(),
+            #[cfg(feature = "postgres")]
+            write_lines: Default::default(),
         })
     }
 }

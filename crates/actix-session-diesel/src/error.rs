@@ -47,6 +47,11 @@ pub enum Error {
          after (outside) `.wrap(SessionMiddleware::…)`"
     )]
     NoScope,
+    /// The write that carried this request's update failed: several requests of one session
+    /// were written together (see [`DieselSessionStore`](crate::DieselSessionStore)), and this
+    /// is that write's error.
+    #[error(transparent)]
+    InLine(std::sync::Arc<Error>),
     /// The session state could not be turned into JSON.
     #[error("session state is not serialisable: {0}")]
     Serialization(#[from] serde_json::Error),
@@ -55,9 +60,16 @@ pub enum Error {
 impl Error {
     /// True when the database, not the request, is at fault: the request may succeed later.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Self::Pool(_) | Self::Query(_) | Self::Redis(_) | Self::Gone(_) | Self::Connect { .. }
-        )
+        match self {
+            Self::InLine(error) => error.is_unavailable(),
+            other => matches!(
+                other,
+                Self::Pool(_)
+                    | Self::Query(_)
+                    | Self::Redis(_)
+                    | Self::Gone(_)
+                    | Self::Connect { .. }
+            ),
+        }
     }
 }

@@ -32,7 +32,7 @@ struct ScopeState {
     /// Whether this request waits for the other requests of its session in this process.
     takes_turns: bool,
     /// Its turn, once it has loaded its session: held until the scope ends, after the save, or
-    /// until its update is queued where writes are applied in order (SQLite's writer).
+    /// until its update is queued where writes are applied in order (see [`PendingWrite`]).
     turn: Option<Turn>,
     /// The write this request started from, if it took it from the request before it in line
     /// before that write was committed: its own update is applied only if that one was, and it
@@ -66,7 +66,7 @@ impl RequestScope {
     }
 
     /// A scope whose request, once it has loaded a session, holds that session's turn in this
-    /// process until the scope is dropped (or, on SQLite, until its update is queued): requests of
+    /// process until the scope is dropped (or until its update is queued): requests of
     /// one session then run one after another instead of one of them failing with a conflict.
     /// [`session_guard`] makes these.
     pub fn taking_turns() -> Self {
@@ -132,7 +132,7 @@ struct Stripe {
 /// later reads the row, which another process may have changed meanwhile. (If another process
 /// changes it while a request waits, that request's write is refused with a conflict, as when
 /// both load it at once.)
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Handover {
     key: String,
     version: i64,
@@ -146,8 +146,9 @@ struct Handover {
 }
 
 /// A session's write that was queued, and its turn released, before it was committed: where the
-/// store applies writes in the order they were queued (SQLite's one writer thread), the next
-/// request of the session need not wait for the commit. Set by the thread that runs the write.
+/// store applies writes in the order they were queued (SQLite's one writer thread, PostgreSQL's
+/// [write lines](crate::write_line)), the next request of the session need not wait for the
+/// commit. Set by whatever runs the write.
 ///
 /// The hazard it guards against: the next request expects the version this write will make. If
 /// this write is not applied (another instance changed the row meanwhile) and that instance's write
@@ -156,8 +157,6 @@ struct Handover {
 #[derive(Debug)]
 pub(crate) struct PendingWrite(tokio::sync::watch::Sender<WriteState>);
 
-// Only SQLite's writer queues writes.
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WriteState {
     Queued,
@@ -168,7 +167,6 @@ enum WriteState {
     Failed,
 }
 
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 impl PendingWrite {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self(tokio::sync::watch::Sender::new(WriteState::Queued)))
@@ -203,6 +201,7 @@ impl PendingWrite {
     }
 
     /// Applied, committed or about to be: a write queued behind it may expect its version.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // PostgreSQL waits for the commit
     pub(crate) fn is_applied(&self) -> bool {
         matches!(self.state(), WriteState::Applied | WriteState::Committed)
     }
@@ -225,7 +224,6 @@ impl PendingWrite {
 
 /// Settles a [`PendingWrite`] as failed if it is dropped unsettled: the job that carried it was
 /// dropped without running (its caller gave up, the thread stopped) or panicked.
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) struct Settles(pub Arc<PendingWrite>);
 
 impl Drop for Settles {
@@ -298,23 +296,29 @@ impl Turns {
 }
 
 /// The row of `key` that the request before this one in line wrote, if it is still live at `now`:
-/// its version and data. Taken: the store reads the row itself next time. A row whose write
-/// failed is not taken, nor one committed when nobody was waiting for it (it may be stale).
+/// its version and data. A committed row is taken: the store reads the row itself next time. A
+/// row whose write is still on its way stays for the request after this one, should this one not
+/// write (the store does not hold that row yet). A row whose write failed is not taken, nor one
+/// committed when nobody was waiting for it (it may be stale).
 pub(crate) fn take_handover(key: &str, now: NaiveDateTime) -> Option<(i64, String)> {
     with_scope(|scope| {
         let handover = &mut scope.turn.as_mut()?.handover;
-        if handover.as_ref()?.key != key {
-            return None;
-        }
-        let row = handover.take()?;
-        let usable = match row.pending.as_ref().map(|write| write.state()) {
-            None | Some(WriteState::Queued | WriteState::Applied) => true,
-            Some(WriteState::Committed) => row.waited_for,
-            Some(WriteState::Failed) => false,
+        let row = handover.as_ref().filter(|row| row.key == key)?;
+        let (usable, on_its_way) = match row.pending.as_ref().map(|write| write.state()) {
+            None => (true, false),
+            Some(WriteState::Queued | WriteState::Applied) => (true, true),
+            Some(WriteState::Committed) => (row.waited_for, false),
+            Some(WriteState::Failed) => (false, false),
         };
         if !usable || row.expires <= now {
+            **handover = None;
             return None;
         }
+        let row = if on_its_way {
+            handover.clone()
+        } else {
+            handover.take()
+        }?;
         scope.started_from = row.pending;
         Some((row.version, row.data))
     })
@@ -421,8 +425,8 @@ pub(crate) fn failed(error: Error) -> Error {
 
 /// Middleware that gives each request a [`RequestScope`] and answers what the store refused.
 ///
-/// Within one process, requests of one session take turns (from the load to the save, or on SQLite
-/// to the moment the save is queued), so that a visitor's parallel requests all succeed; across
+/// Within one process, requests of one session take turns (from the load to the moment the save is
+/// queued), so that a visitor's parallel requests all succeed; across
 /// processes the version check catches what turns cannot. A request that started from a write not
 /// yet committed answers only once it is, and with 409 if it was not.
 ///

@@ -73,6 +73,8 @@ mod schema;
 mod store;
 mod update;
 mod url;
+#[cfg(feature = "postgres")]
+mod write_line;
 
 pub use builder::{DEFAULT_MIGRATION_LOCK_ID, StoreBuilder, migrate};
 #[cfg(any(feature = "moka-cache", feature = "redis-cache"))]

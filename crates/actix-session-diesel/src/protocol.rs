@@ -71,9 +71,8 @@ pub(crate) trait Rows {
 pub(crate) enum Update {
     /// Done: the new version, or `None` when the row changed, expired or went meanwhile.
     Done(Result<Option<i64>, Error>),
-    /// Queued behind every write queued before it: `answer` comes after its commit. Only
-    /// SQLite's writer queues writes.
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    /// Queued behind every write of the session queued before it: `answer` comes after its
+    /// commit.
     Queued {
         write: Arc<PendingWrite>,
         answer: BoxFuture<'static, Result<Option<i64>, Error>>,

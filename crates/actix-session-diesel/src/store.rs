@@ -43,6 +43,8 @@ pub struct DieselSessionStore {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) purge: PurgeSettings,
     pub(crate) turns: Turns,
+    #[cfg(feature = "postgres")]
+    pub(crate) write_lines: crate::write_line::WriteLines,
 }
 
 /// A live session as stored, with its expiry (which the cache in front of a store keeps too).
@@ -125,6 +127,7 @@ impl DieselSessionStore {
                     key,
                     data,
                     expected,
+                    next: expected + 1,
                     now,
                     expires,
                 };
@@ -197,6 +200,7 @@ impl Rows for DieselSessionStore {
                 key,
                 data,
                 expected,
+                next: expected + 1,
                 now,
                 expires: expire_date,
             };
@@ -204,8 +208,9 @@ impl Rows for DieselSessionStore {
         })
     }
 
-    /// On SQLite, returns once the write is queued on the writer thread, which applies writes in
-    /// that order: the session's next request need not wait for this one's commit.
+    /// Returns once the write is queued, so that the session's next request need not wait for
+    /// this one's commit: on SQLite's writer thread, which applies writes in that order; on
+    /// PostgreSQL in the session's [write line](crate::write_line).
     async fn start_update(
         &self,
         key: &str,
@@ -218,9 +223,16 @@ impl Rows for DieselSessionStore {
             #[cfg(feature = "sqlite")]
             Database::Sqlite(engine) => self.queue_update(engine, key, data, expected, ttl, after),
             #[cfg(feature = "postgres")]
-            Database::Postgres(_) => Ok(Update::Done(
-                crate::protocol::update_when_committed(self, key, data, expected, ttl, after).await,
-            )),
+            Database::Postgres(pools) => {
+                let write = crate::write_line::Write {
+                    data: data.to_owned(),
+                    expected,
+                    now: self.now(),
+                    expires: self.expiry(ttl),
+                    after,
+                };
+                Ok(self.write_lines.queue(pools, key, write))
+            }
         }
     }
 

@@ -31,13 +31,16 @@ pub(crate) fn moved_purge_after(
 }
 
 /// `UPDATE sessions … WHERE` the session is live and still at `expected` `RETURNING` its new
-/// version and its `purge_after`: the version check and the write in one statement, one round
-/// trip. It leaves `purge_after` (and its index) alone: see [`moved_purge_after`].
+/// version (`next`) and its `purge_after`: the version check and the write in one statement, one
+/// round trip. It leaves `purge_after` (and its index) alone: see [`moved_purge_after`]. `next` is
+/// `expected + 1`, or more when one write carries several requests' updates (PostgreSQL's
+/// [write lines](crate::write_line)).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UpdateSession<'a> {
     pub key: &'a str,
     pub data: &'a str,
     pub expected: i64,
+    pub next: i64,
     pub now: NaiveDateTime,
     pub expires: NaiveDateTime,
 }
@@ -63,7 +66,9 @@ where
         out.push_bind_param::<Text, _>(self.data)?;
         out.push_sql(", expire_date = ");
         out.push_bind_param::<Timestamp, _>(&self.expires)?;
-        out.push_sql(", version = version + 1 WHERE session_key = ");
+        out.push_sql(", version = ");
+        out.push_bind_param::<BigInt, _>(&self.next)?;
+        out.push_sql(" WHERE session_key = ");
         out.push_bind_param::<Text, _>(self.key)?;
         out.push_sql(" AND expire_date > ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;

@@ -241,3 +241,234 @@ async fn a_refused_connection_says_why_without_the_password() {
     assert!(error.contains("Connection refused"), "{error}");
     assert!(!error.contains("hunter2"), "{error}");
 }
+
+/// One session's requests in line on PostgreSQL, with its row locked by another connection so that
+/// the store's `UPDATE` waits: the first request's write is on its way, its turn passed on, and the
+/// requests after it start from that write before it is committed.
+mod write_lines {
+    use std::collections::HashMap;
+
+    use actix_session::storage::{SessionKey, SessionStore as _};
+    use actix_session_diesel::{DieselSessionStore, RequestScope};
+    use actix_web::cookie::time::Duration;
+    use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
+    use futures_util::FutureExt as _;
+
+    use crate::common::{PgSchema, postgres_schema};
+
+    type State = HashMap<String, String>;
+
+    const HOUR: Duration = Duration::hours(1);
+
+    fn copy(key: &SessionKey) -> SessionKey {
+        SessionKey::try_from(key.as_ref().to_owned()).unwrap()
+    }
+
+    fn counter(n: &str) -> State {
+        HashMap::from([("n".into(), n.into())])
+    }
+
+    async fn store_on(schema: &PgSchema) -> DieselSessionStore {
+        DieselSessionStore::builder(schema.url().parse().unwrap())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .await
+            .unwrap()
+    }
+
+    /// A store with one session, at version 0, and the `UPDATE`s of `sessions` counted in
+    /// `updates`.
+    async fn one_session() -> (PgSchema, DieselSessionStore, SessionKey) {
+        let schema = postgres_schema().await;
+        let store = store_on(&schema).await;
+        schema
+            .admin()
+            .await
+            .batch_execute(
+                "CREATE TABLE updates (n int); \
+                 CREATE FUNCTION count_update() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN INSERT INTO updates VALUES (1); RETURN NEW; END $$; \
+                 CREATE TRIGGER counted AFTER UPDATE ON sessions FOR EACH ROW \
+                 EXECUTE FUNCTION count_update();",
+            )
+            .await
+            .unwrap();
+        let key = RequestScope::new()
+            .run(store.save(counter("1"), &HOUR))
+            .await
+            .unwrap();
+        (schema, store, key)
+    }
+
+    /// Another connection's lock on every row of `sessions`, until `release()`. Should a test
+    /// fail before that, PostgreSQL ends the lock's session after 10 s, so that the test's schema
+    /// can be dropped.
+    struct RowLock(AsyncPgConnection);
+
+    impl RowLock {
+        async fn take(schema: &PgSchema) -> Self {
+            let mut connection = schema.admin().await;
+            connection
+                .batch_execute(
+                    "SET idle_in_transaction_session_timeout = '10s'; \
+                     BEGIN; SELECT * FROM sessions FOR UPDATE;",
+                )
+                .await
+                .unwrap();
+            Self(connection)
+        }
+
+        async fn release(mut self) {
+            self.0.batch_execute("COMMIT").await.unwrap();
+        }
+    }
+
+    /// The row as stored, and how many `UPDATE`s wrote it.
+    async fn stored(schema: &PgSchema) -> (i64, String, i64) {
+        #[derive(diesel::QueryableByName)]
+        struct Stored {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            version: i64,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            session_data: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            updates: i64,
+        }
+        let query = diesel::sql_query(
+            "SELECT version, session_data, (SELECT count(*) FROM updates) AS updates FROM sessions",
+        );
+        let row: Stored = diesel_async::RunQueryDsl::get_result(query, &mut schema.admin().await)
+            .await
+            .unwrap();
+        (row.version, row.session_data, row.updates)
+    }
+
+    /// Waits for `future`, which must not wait for the locked row.
+    async fn without_the_lock<T>(future: impl Future<Output = T>, what: &str) -> T {
+        tokio::time::timeout(std::time::Duration::from_secs(2), future)
+            .await
+            .unwrap_or_else(|_| panic!("{what} waited for the locked row"))
+    }
+
+    #[tokio::test]
+    #[ignore = "needs TEST_DATABASE_URL"]
+    async fn writes_made_behind_one_on_its_way_are_written_as_one() {
+        let (schema, store, key) = one_session().await;
+        let lock = RowLock::take(&schema).await;
+        let first = RequestScope::taking_turns();
+        first.run(store.load(&key)).await.unwrap();
+        let mut updates = Vec::new();
+        let mut scopes = vec![first];
+        for n in 2..=4 {
+            let (scope, writer, written) =
+                (scopes.last().unwrap().clone(), store.clone(), copy(&key));
+            let mut update = async move {
+                let state = counter(&n.to_string());
+                scope.run(writer.update(written, state, &HOUR)).await
+            }
+            .boxed_local();
+            assert!(
+                futures_util::poll!(&mut update).is_pending(),
+                "the row is locked"
+            );
+            updates.push(update);
+            let next = RequestScope::taking_turns();
+            let loaded = without_the_lock(next.run(store.load(&key)), "the next load").await;
+            assert_eq!(
+                loaded.unwrap().unwrap(),
+                counter(&n.to_string()),
+                "the turn is passed on before the commit, with the row on its way"
+            );
+            scopes.push(next);
+        }
+        lock.release().await;
+
+        for update in futures_util::future::join_all(updates).await {
+            update.expect("every write is saved");
+        }
+        for scope in &scopes[1..] {
+            assert!(scope.started_from_committed().await);
+        }
+        let (version, data, written) = stored(&schema).await;
+        assert_eq!((version, data.as_str()), (3, r#"{"n":"4"}"#));
+        assert_eq!(
+            written, 2,
+            "the first write alone, then the two that waited behind it as one"
+        );
+    }
+
+    /// The hazard of passing the turn on before the commit: the first write is refused (another
+    /// instance changed the row) and that instance's write made the very version the second
+    /// request expects. The second write must be refused too, not overwrite that instance's.
+    #[tokio::test]
+    #[ignore = "needs TEST_DATABASE_URL"]
+    async fn a_write_in_line_behind_a_refused_one_is_refused_even_at_the_version_it_expects() {
+        let (schema, store, key) = one_session().await;
+        let other_instance = store_on(&schema).await;
+        let first = RequestScope::taking_turns();
+        first.run(store.load(&key)).await.unwrap();
+        let elsewhere = RequestScope::new();
+        elsewhere.run(other_instance.load(&key)).await.unwrap();
+        let other_state = counter("elsewhere");
+        elsewhere
+            .run(other_instance.update(copy(&key), other_state.clone(), &HOUR))
+            .await
+            .unwrap();
+
+        let lock = RowLock::take(&schema).await;
+        let mut first_update = first
+            .run(store.update(copy(&key), counter("2"), &HOUR))
+            .boxed_local();
+        assert!(futures_util::poll!(&mut first_update).is_pending());
+        let second = RequestScope::taking_turns();
+        let loaded = without_the_lock(second.run(store.load(&key)), "the second load").await;
+        assert_eq!(loaded.unwrap().unwrap(), counter("2"));
+        let second_update = second.run(store.update(copy(&key), counter("3"), &HOUR));
+        let (first_result, second_result, ()) =
+            futures_util::join!(first_update, second_update, lock.release());
+
+        assert!(first_result.is_err() && first.conflicted());
+        assert!(second_result.is_err() && second.conflicted());
+        assert!(
+            !second.started_from_committed().await,
+            "what the second request loaded was never stored: it must not be shown"
+        );
+        let (version, data, _) = stored(&schema).await;
+        assert_eq!(
+            (version, data.as_str()),
+            (1, r#"{"n":"elsewhere"}"#),
+            "the other instance's write is kept"
+        );
+    }
+
+    /// A request that reads the session and writes nothing, between two that write: the one after
+    /// it must start from the write still on its way, not read the row PostgreSQL has not been
+    /// given yet (its write would then be refused once the first is committed).
+    #[tokio::test]
+    #[ignore = "needs TEST_DATABASE_URL"]
+    async fn a_request_after_one_that_only_read_starts_from_the_write_on_its_way() {
+        let (schema, store, key) = one_session().await;
+        let lock = RowLock::take(&schema).await;
+        let first = RequestScope::taking_turns();
+        first.run(store.load(&key)).await.unwrap();
+        let mut first_update = first
+            .run(store.update(copy(&key), counter("2"), &HOUR))
+            .boxed_local();
+        assert!(futures_util::poll!(&mut first_update).is_pending());
+        let reader = RequestScope::taking_turns();
+        let read = without_the_lock(reader.run(store.load(&key)), "the read").await;
+        assert_eq!(read.unwrap().unwrap(), counter("2"));
+        drop(reader);
+
+        let third = RequestScope::taking_turns();
+        let loaded = without_the_lock(third.run(store.load(&key)), "the third load").await;
+        assert_eq!(loaded.unwrap().unwrap(), counter("2"));
+        let third_update = third.run(store.update(copy(&key), counter("3"), &HOUR));
+        let (first_result, third_result, ()) =
+            futures_util::join!(first_update, third_update, lock.release());
+        first_result.unwrap();
+        third_result.expect("the third write builds on the first");
+        let (version, data, _) = stored(&schema).await;
+        assert_eq!((version, data.as_str()), (2, r#"{"n":"3"}"#));
+    }
+}
