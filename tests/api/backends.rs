@@ -265,6 +265,24 @@ async fn parallel_requests_over_two_postgresql_instances_lose_no_update() {
     .await;
 }
 
+/// Fifty requests of one session at once on one PostgreSQL instance: all applied, none lost. Their
+/// writes queue in the session's line, and those that wait behind one on its way are written as
+/// one `UPDATE`.
+#[tokio::test]
+#[ignore = "needs TEST_DATABASE_URL"]
+async fn parallel_requests_of_one_session_on_postgresql_lose_no_update() {
+    let schema = PgSchema::create().await;
+    let url = schema.url();
+    let app = spawn_app_with(move |s| s.database.database_url = url.parse().unwrap()).await;
+    let (cookie, _) = visit(&app, None).await;
+    let requests = (0..50).map(|_| app.get_with_cookie("/session/", cookie.as_bytes()));
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), 200);
+    }
+    let (_, html) = visit(&app, Some(&cookie)).await;
+    assert_eq!(views_shown(&html), 52, "1 + 50 + this one");
+}
+
 /// actix-session's own Redis store overwrote: 29-37 % of the updates answered 200 were lost.
 #[tokio::test]
 #[ignore = "needs TEST_REDIS_URL"]
