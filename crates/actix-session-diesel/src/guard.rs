@@ -66,8 +66,8 @@ impl RequestScope {
     }
 
     /// A scope whose request, once it has loaded a session, holds that session's turn in this
-    /// process until the scope is dropped (or until its update is queued): requests of
-    /// one session then run one after another instead of one of them failing with a conflict.
+    /// process until the scope is dropped (or until its update is queued): requests of one session
+    /// then run one after another instead of one of them failing with a conflict.
     /// [`session_guard`] makes these.
     pub fn taking_turns() -> Self {
         let scope = Self::default();
@@ -426,9 +426,9 @@ pub(crate) fn failed(error: Error) -> Error {
 /// Middleware that gives each request a [`RequestScope`] and answers what the store refused.
 ///
 /// Within one process, requests of one session take turns (from the load to the moment the save is
-/// queued), so that a visitor's parallel requests all succeed; across
-/// processes the version check catches what turns cannot. A request that started from a write not
-/// yet committed answers only once it is, and with 409 if it was not.
+/// queued), so that a visitor's parallel requests all succeed; across processes the version check
+/// catches what turns cannot. A request that started from a write not yet committed answers only
+/// once it is, and with 409 if it was not.
 ///
 /// Wrap it *outside* actix-session's `SessionMiddleware` (actix-web runs the last `.wrap()`
 /// first), so that the scope covers both the load and the save:
