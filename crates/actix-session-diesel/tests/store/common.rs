@@ -6,6 +6,22 @@ use actix_session_diesel::{Clock, DieselSessionStore};
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
+/// A session's state as actix-session hands it to the store.
+pub type State = std::collections::HashMap<String, String>;
+
+/// The time to live the tests give sessions.
+pub const HOUR: actix_web::cookie::time::Duration = actix_web::cookie::time::Duration::hours(1);
+
+/// Another handle on `key`: actix-session's `update` takes the key by value.
+pub fn copy(key: &actix_session::storage::SessionKey) -> actix_session::storage::SessionKey {
+    actix_session::storage::SessionKey::try_from(key.as_ref().to_owned()).unwrap()
+}
+
+/// A session holding the counter `n`.
+pub fn counter(n: &str) -> State {
+    State::from([("n".into(), n.into())])
+}
+
 /// A clock that moves only when told to.
 pub struct ManualClock(Mutex<DateTime<Utc>>);
 

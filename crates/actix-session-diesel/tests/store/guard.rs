@@ -337,33 +337,18 @@ async fn a_request_in_line_never_overwrites_a_write_from_another_instance() {
 /// that the writer thread cannot commit: the first request's write is queued, its turn released,
 /// and the second request starts from that write before it is committed.
 mod queued_writes {
-    use std::collections::HashMap;
-
     use std::future::Future;
     use std::pin::Pin;
 
     use actix_session::storage::{SessionKey, SessionStore, UpdateError};
     use actix_session_diesel::{DieselSessionStore, RequestScope};
-    use actix_web::cookie::time::Duration;
     use diesel::connection::SimpleConnection as _;
     use diesel::prelude::*;
 
     use actix_web::test::TestRequest;
 
     use super::{another_instance, assert_conflict, call, two_instances, visits};
-    use crate::common::{ManualClock, sqlite_store};
-
-    type State = HashMap<String, String>;
-
-    const HOUR: Duration = Duration::hours(1);
-
-    fn copy(key: &SessionKey) -> SessionKey {
-        SessionKey::try_from(key.as_ref().to_owned()).unwrap()
-    }
-
-    fn counter(n: &str) -> State {
-        HashMap::from([("n".into(), n.into())])
-    }
+    use crate::common::{HOUR, ManualClock, State, copy, counter, sqlite_store};
 
     /// Another connection's write transaction on the store's file, until `release()`.
     struct WriteLock(SqliteConnection);

@@ -246,27 +246,12 @@ async fn a_refused_connection_says_why_without_the_password() {
 /// the store's `UPDATE` waits: the first request's write is on its way, its turn passed on, and the
 /// requests after it start from that write before it is committed.
 mod write_lines {
-    use std::collections::HashMap;
-
     use actix_session::storage::{SessionKey, SessionStore as _};
     use actix_session_diesel::{DieselSessionStore, RequestScope};
-    use actix_web::cookie::time::Duration;
     use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _};
     use futures_util::FutureExt as _;
 
-    use crate::common::{PgSchema, postgres_schema};
-
-    type State = HashMap<String, String>;
-
-    const HOUR: Duration = Duration::hours(1);
-
-    fn copy(key: &SessionKey) -> SessionKey {
-        SessionKey::try_from(key.as_ref().to_owned()).unwrap()
-    }
-
-    fn counter(n: &str) -> State {
-        HashMap::from([("n".into(), n.into())])
-    }
+    use crate::common::{HOUR, PgSchema, copy, counter, postgres_schema};
 
     async fn store_on(schema: &PgSchema) -> DieselSessionStore {
         DieselSessionStore::builder(schema.url().parse().unwrap())
