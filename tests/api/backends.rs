@@ -51,12 +51,17 @@ async fn two_instances_share_sessions(configure: impl Fn(&mut Settings) + Clone)
     assert_eq!(views_shown(&html), 1, "the other instance saw the flush");
 }
 
+/// Settings that keep the sessions in `schema`.
+fn on_postgresql(schema: &PgSchema) -> impl Fn(&mut Settings) + Clone + use<> {
+    let url = schema.url();
+    move |s: &mut Settings| s.database.database_url = url.parse().unwrap()
+}
+
 #[tokio::test]
 #[ignore = "needs TEST_DATABASE_URL"]
 async fn two_instances_on_one_postgresql_database() {
     let schema = PgSchema::create().await;
-    let url = schema.url();
-    two_instances_share_sessions(move |s| s.database.database_url = url.parse().unwrap()).await;
+    two_instances_share_sessions(on_postgresql(&schema)).await;
 }
 
 fn on_redis(backend: SessionBackendKind, url: String) -> impl Fn(&mut Settings) + Clone {
@@ -79,11 +84,13 @@ async fn two_instances_on_one_redis() {
 #[ignore = "needs TEST_DATABASE_URL and TEST_REDIS_URL"]
 async fn two_cached_db_instances_on_one_postgresql_and_one_redis() {
     let (schema, redis) = (PgSchema::create().await, redis_url());
-    let url = schema.url();
-    let cached = on_redis(SessionBackendKind::CachedDb, redis);
+    let (cached, postgresql) = (
+        on_redis(SessionBackendKind::CachedDb, redis),
+        on_postgresql(&schema),
+    );
     two_instances_share_sessions(move |s| {
         cached(s);
-        s.database.database_url = url.parse().unwrap();
+        postgresql(s);
     })
     .await;
 }
@@ -258,11 +265,7 @@ async fn parallel_requests_over_two_instances_lose_no_update(
 #[ignore = "needs TEST_DATABASE_URL"]
 async fn parallel_requests_over_two_postgresql_instances_lose_no_update() {
     let schema = PgSchema::create().await;
-    let url = schema.url();
-    parallel_requests_over_two_instances_lose_no_update(move |s| {
-        s.database.database_url = url.parse().unwrap()
-    })
-    .await;
+    parallel_requests_over_two_instances_lose_no_update(on_postgresql(&schema)).await;
 }
 
 /// Fifty requests of one session at once on one PostgreSQL instance: all applied, none lost. Their
@@ -272,8 +275,7 @@ async fn parallel_requests_over_two_postgresql_instances_lose_no_update() {
 #[ignore = "needs TEST_DATABASE_URL"]
 async fn parallel_requests_of_one_session_on_postgresql_lose_no_update() {
     let schema = PgSchema::create().await;
-    let url = schema.url();
-    let app = spawn_app_with(move |s| s.database.database_url = url.parse().unwrap()).await;
+    let app = spawn_app_with(on_postgresql(&schema)).await;
     let (cookie, _) = visit(&app, None).await;
     let requests = (0..50).map(|_| app.get_with_cookie("/session/", cookie.as_bytes()));
     for response in futures_util::future::join_all(requests).await {
@@ -330,8 +332,7 @@ async fn a_lost_redis_gives_503_at_once_and_the_site_recovers_within_seconds() {
 #[ignore = "needs TEST_DATABASE_URL"]
 async fn a_lost_postgresql_store_gives_503_and_the_site_recovers() {
     let schema = PgSchema::create().await;
-    let url = schema.url();
-    let app = spawn_app_with(move |s| s.database.database_url = url.parse().unwrap()).await;
+    let app = spawn_app_with(on_postgresql(&schema)).await;
     let (cookie, _) = visit(&app, None).await;
 
     let mut admin = AsyncPgConnection::establish(&std::env::var("TEST_DATABASE_URL").unwrap())

@@ -308,6 +308,18 @@ mod write_lines {
         }
     }
 
+    /// The session's row locked, and a request (taking turns) that has loaded it.
+    async fn a_request_behind_a_locked_row(
+        schema: &PgSchema,
+        store: &DieselSessionStore,
+        key: &SessionKey,
+    ) -> (RowLock, RequestScope) {
+        let lock = RowLock::take(schema).await;
+        let first = RequestScope::taking_turns();
+        first.run(store.load(key)).await.unwrap();
+        (lock, first)
+    }
+
     /// The row as stored, and how many `UPDATE`s wrote it.
     async fn stored(schema: &PgSchema) -> (i64, String, i64) {
         #[derive(diesel::QueryableByName)]
@@ -339,9 +351,7 @@ mod write_lines {
     #[ignore = "needs TEST_DATABASE_URL"]
     async fn writes_made_behind_one_on_its_way_are_written_as_one() {
         let (schema, store, key) = one_session().await;
-        let lock = RowLock::take(&schema).await;
-        let first = RequestScope::taking_turns();
-        first.run(store.load(&key)).await.unwrap();
+        let (lock, first) = a_request_behind_a_locked_row(&schema, &store, &key).await;
         let mut updates = Vec::new();
         let mut scopes = vec![first];
         for n in 2..=4 {
@@ -433,9 +443,7 @@ mod write_lines {
     #[ignore = "needs TEST_DATABASE_URL"]
     async fn a_request_after_one_that_only_read_starts_from_the_write_on_its_way() {
         let (schema, store, key) = one_session().await;
-        let lock = RowLock::take(&schema).await;
-        let first = RequestScope::taking_turns();
-        first.run(store.load(&key)).await.unwrap();
+        let (lock, first) = a_request_behind_a_locked_row(&schema, &store, &key).await;
         let mut first_update = first
             .run(store.update(copy(&key), counter("2"), &HOUR))
             .boxed_local();
