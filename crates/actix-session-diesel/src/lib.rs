@@ -70,6 +70,7 @@ mod purge;
 #[cfg(feature = "redis-store")]
 mod redis_store;
 mod schema;
+mod sql_time;
 mod store;
 mod update;
 mod url;

@@ -16,6 +16,7 @@ use crate::guard::{PendingWrite, Turns};
 use crate::protocol::{Rows, Update, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
+use crate::sql_time::SqlTime;
 use crate::update::{PURGE_SLACK, UpdateSession, apply_update, keep_purge_after_near};
 use crate::{Backend, Clock, Error};
 
@@ -79,7 +80,7 @@ impl DieselSessionStore {
         let row = with_connection!(&self.database, read, [key], |conn| {
             sessions::table
                 .find(key)
-                .filter(sessions::expire_date.gt(now))
+                .filter(sessions::expire_date.gt(SqlTime(now)))
                 .select((
                     sessions::session_data,
                     sessions::expire_date,
@@ -87,13 +88,13 @@ impl DieselSessionStore {
                 ))
                 // Not `first()`: its bound `LIMIT ?` makes SQLite re-plan the cached statement on
                 // every call (measured: 15 % of a server's CPU on a read-only page).
-                .get_result::<(String, NaiveDateTime, i64)>(conn)
+                .get_result::<(String, SqlTime, i64)>(conn)
                 .await
                 .optional()
         })?;
         Ok(row.map(|(data, expires, version)| Row {
             data,
-            expires,
+            expires: expires.0,
             version,
         }))
     }
@@ -128,8 +129,8 @@ impl DieselSessionStore {
                     data,
                     expected,
                     next: expected + 1,
-                    now,
-                    expires,
+                    now: SqlTime(now),
+                    expires: SqlTime(expires),
                 };
                 let version = apply_update!(conn, update);
                 if version.is_some() {
@@ -201,8 +202,8 @@ impl Rows for DieselSessionStore {
                 data,
                 expected,
                 next: expected + 1,
-                now,
-                expires: expire_date,
+                now: SqlTime(now),
+                expires: SqlTime(expire_date),
             };
             QueryResult::Ok(apply_update!(conn, update))
         })

@@ -12,6 +12,8 @@ use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use crate::sql_time::SqlTime;
+
 /// How far `purge_after` may run ahead of `expire_date`. The purge's index is on `purge_after`,
 /// kept within `[expire_date, expire_date + PURGE_SLACK]`, so that a write which only moves the
 /// expiry on by a few seconds (every write, with sliding expiry) leaves the index alone; a minute
@@ -41,8 +43,8 @@ pub(crate) struct UpdateSession<'a> {
     pub data: &'a str,
     pub expected: i64,
     pub next: i64,
-    pub now: NaiveDateTime,
-    pub expires: NaiveDateTime,
+    pub now: SqlTime,
+    pub expires: SqlTime,
 }
 
 impl QueryId for UpdateSession<'_> {
@@ -59,7 +61,7 @@ where
     DB: Backend,
     str: diesel::serialize::ToSql<Text, DB>,
     i64: diesel::serialize::ToSql<BigInt, DB>,
-    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+    SqlTime: diesel::serialize::ToSql<Timestamp, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("UPDATE sessions SET session_data = ");
@@ -90,13 +92,18 @@ macro_rules! apply_update {
         use diesel_async::RunQueryDsl as _;
         let update: $crate::update::UpdateSession<'_> = $update;
         match update
-            .get_result::<(i64, chrono::NaiveDateTime)>($conn)
+            .get_result::<(i64, $crate::sql_time::SqlTime)>($conn)
             .await
             .optional()?
         {
             None => None,
             Some((version, stored)) => {
-                $crate::update::keep_purge_after_near!($conn, update.key, stored, update.expires);
+                $crate::update::keep_purge_after_near!(
+                    $conn,
+                    update.key,
+                    stored.0,
+                    update.expires.0
+                );
                 Some(version)
             }
         }

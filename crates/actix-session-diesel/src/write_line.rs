@@ -25,6 +25,7 @@ use crate::database::on_postgres;
 use crate::database::postgres::Pools;
 use crate::guard::{PendingWrite, Settles};
 use crate::protocol::Update;
+use crate::sql_time::SqlTime;
 use crate::update::{UpdateSession, apply_update};
 
 /// The sessions of this process with a write on its way, and the writes waiting behind it.
@@ -166,8 +167,8 @@ async fn write_chain(pools: &Pools, key: &str, chain: Vec<InLine>) {
             data: &newest.data,
             expected: first.expected,
             next: newest.expected + 1,
-            now: newest.now,
-            expires: newest.expires,
+            now: SqlTime(newest.now),
+            expires: SqlTime(newest.expires),
         };
         on_postgres!(pools, write, |conn| async {
             diesel::QueryResult::Ok(apply_update!(conn, update))
