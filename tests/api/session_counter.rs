@@ -188,25 +188,31 @@ async fn forged_short_unknown_and_expired_keys_are_never_adopted() {
     }
 }
 
+/// Data that is not JSON, or (SQLite keeps any text in any column) an expiry that is not a time.
 #[tokio::test]
-async fn a_corrupt_row_gives_an_empty_session_not_an_error() {
-    let app = spawn_app().await;
-    let cookie = session_cookie_pair(&app.get("/session/").await);
-    diesel::sql_query("UPDATE sessions SET session_data = 'not json at all'")
-        .execute(&mut app.sqlite())
-        .unwrap();
-    let response = app.get_with_cookie("/session/", cookie.as_bytes()).await;
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
-    assert_eq!(views_shown(&html), 1);
-    assert!(
-        app.logged("WARN", "Invalid session state"),
-        "{:#?}",
-        app.logs()
-    );
-    // The next write replaced the damaged data under the same key.
-    let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
-    assert_eq!(views_shown(&html), 2);
+async fn a_damaged_row_gives_an_empty_session_not_an_error() {
+    for damage in [
+        "UPDATE sessions SET session_data = 'not json at all'",
+        "UPDATE sessions SET expire_date = 'tomorrow'",
+    ] {
+        let app = spawn_app().await;
+        let cookie = session_cookie_pair(&app.get("/session/").await);
+        diesel::sql_query(damage)
+            .execute(&mut app.sqlite())
+            .unwrap();
+        let response = app.get_with_cookie("/session/", cookie.as_bytes()).await;
+        assert_eq!(response.status(), 200, "{damage}");
+        let html = response.text().await.unwrap();
+        assert_eq!(views_shown(&html), 1, "{damage}");
+        assert!(
+            app.logged("WARN", "Invalid session state"),
+            "{damage}: {:#?}",
+            app.logs()
+        );
+        // The next write replaced the damaged row under the same key.
+        let html = app.page_with_cookie("/session/", cookie.as_bytes()).await;
+        assert_eq!(views_shown(&html), 2, "{damage}");
+    }
 }
 
 #[tokio::test]

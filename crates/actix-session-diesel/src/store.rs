@@ -33,9 +33,9 @@ use crate::{Backend, Clock, Error};
 ///   it was in flight stays gone: that request's update fails as a conflict instead of saving the
 ///   old data under any key. Expired rows are never loaded, updated or extended.
 /// - **Only keys it issued.** A key that is not 64 ASCII letters and digits is never looked up.
-/// - **Damaged rows.** Data that is not a JSON object of strings loads as a deserialization error,
-///   which actix-session turns into an empty session (with a warning) that the next write
-///   replaces.
+/// - **Damaged rows.** Data that is not a JSON object of strings, or a row diesel cannot read (an
+///   SQLite expiry that is not a time), loads as a deserialization error, which actix-session
+///   turns into an empty session (with a warning) that the next write replaces.
 /// - **Never blocks the caller's thread.** PostgreSQL is async; SQLite's calls run on threads of
 ///   their own (one writer, which serves reads too, and readers for while it is stuck).
 #[derive(Clone)]
@@ -91,10 +91,37 @@ impl DieselSessionStore {
                 .get_result::<(String, SqlTime, i64)>(conn)
                 .await
                 .optional()
+        });
+        match row {
+            Ok(row) => Ok(row.map(|(data, expires, version)| Row {
+                data,
+                expires: expires.0,
+                version,
+            })),
+            Err(Error::Query(QueryError::DeserializationError(_))) => {
+                self.load_damaged(key, now).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A live row diesel cannot read: SQLite keeps whatever text another tool wrote, even in a
+    /// time column. It is damaged data like any other, so it comes back with its version and no
+    /// data, expiring now (no cache keeps it): actix-session starts the session afresh, with a
+    /// warning, and its next write repairs the row. Not a 503, which no retry would mend.
+    async fn load_damaged(&self, key: &str, now: NaiveDateTime) -> Result<Option<Row>, Error> {
+        let version = with_connection!(&self.database, read, [key], |conn| {
+            sessions::table
+                .find(key)
+                .filter(sessions::expire_date.gt(SqlTime(now)))
+                .select(sessions::version)
+                .get_result::<i64>(conn)
+                .await
+                .optional()
         })?;
-        Ok(row.map(|(data, expires, version)| Row {
-            data,
-            expires: expires.0,
+        Ok(version.map(|version| Row {
+            data: String::new(),
+            expires: now,
             version,
         }))
     }

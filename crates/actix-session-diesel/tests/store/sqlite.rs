@@ -283,3 +283,31 @@ async fn a_write_stalled_by_another_process_fails_in_time_and_is_never_applied_l
     let loaded = RequestScope::new().run(store.load(&copy())).await.unwrap();
     assert_eq!(loaded, Some(counter(3)));
 }
+
+/// SQLite keeps an expiry as text, which another tool may have written wrong: the session then
+/// loads as damaged (actix-session starts it afresh, with a warning), and its next write
+/// repairs the row.
+#[tokio::test]
+async fn a_row_whose_expiry_is_not_a_time_loads_as_damaged_and_is_repaired() {
+    let (store, dir) = sqlite_store(ManualClock::new()).await;
+    let key = save(&store).await.unwrap();
+    let mut db =
+        SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap();
+    db.batch_execute("UPDATE sessions SET expire_date = 'tomorrow'")
+        .unwrap();
+    let request = RequestScope::new();
+    let loaded = request.run(store.load(&key)).await;
+    assert!(
+        matches!(
+            loaded,
+            Err(actix_session::storage::LoadError::Deserialization(_))
+        ),
+        "{loaded:?}"
+    );
+    let key = request
+        .run(store.update(key, counter(2), &HOUR))
+        .await
+        .unwrap();
+    let reloaded = RequestScope::new().run(store.load(&key)).await.unwrap();
+    assert_eq!(reloaded, Some(counter(2)));
+}
