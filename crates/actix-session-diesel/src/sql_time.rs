@@ -26,6 +26,23 @@ use diesel::sqlite::Sqlite;
 #[diesel(sql_type = Timestamp)]
 pub(crate) struct SqlTime(pub NaiveDateTime);
 
+/// A stored time read back where a damaged one must not fail the statement: `purge_after`,
+/// which the update returns. `None` when it is not a time (SQLite keeps any text), so that the
+/// write rewrites it, instead of failing, and on SQLite rolling back the writes of other sessions
+/// committed with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow)]
+pub(crate) struct ReadableTime(pub Option<NaiveDateTime>);
+
+impl<DB> FromSql<Timestamp, DB> for ReadableTime
+where
+    DB: diesel::backend::Backend,
+    SqlTime: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        Ok(Self(SqlTime::from_sql(value).ok().map(|time| time.0)))
+    }
+}
+
 #[cfg(feature = "sqlite")]
 impl ToSql<Timestamp, Sqlite> for SqlTime {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {

@@ -16,7 +16,7 @@ use crate::guard::{PendingWrite, Turns};
 use crate::protocol::{Rows, Update, is_issued_key, session_store_over_rows};
 use crate::purge::PurgeSettings;
 use crate::schema::sessions;
-use crate::sql_time::SqlTime;
+use crate::sql_time::{ReadableTime, SqlTime};
 use crate::update::{PURGE_SLACK, UpdateSession, apply_update, keep_purge_after_near};
 use crate::{Backend, Clock, Error};
 
@@ -276,7 +276,7 @@ impl Rows for DieselSessionStore {
             let stored = diesel::update(live)
                 .set(sessions::expire_date.eq(expire_date))
                 .returning(sessions::purge_after)
-                .get_result::<NaiveDateTime>(conn)
+                .get_result::<ReadableTime>(conn)
                 .await
                 .optional()?;
             if let Some(stored) = stored {

@@ -12,7 +12,7 @@ use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
-use crate::sql_time::SqlTime;
+use crate::sql_time::{ReadableTime, SqlTime};
 
 /// How far `purge_after` may run ahead of `expire_date`. The purge's index is on `purge_after`,
 /// kept within `[expire_date, expire_date + PURGE_SLACK]`, so that a write which only moves the
@@ -23,12 +23,14 @@ use crate::sql_time::SqlTime;
 pub(crate) const PURGE_SLACK: TimeDelta = TimeDelta::minutes(1);
 
 /// The `purge_after` to store for a row that expires at `expires`, if the stored one no longer
-/// fits (see [`PURGE_SLACK`]).
+/// fits (see [`PURGE_SLACK`]) or could not be read.
 pub(crate) fn moved_purge_after(
-    stored: NaiveDateTime,
+    stored: ReadableTime,
     expires: NaiveDateTime,
 ) -> Option<NaiveDateTime> {
-    let fits = expires <= stored && stored <= expires + PURGE_SLACK;
+    let fits = stored
+        .0
+        .is_some_and(|stored| expires <= stored && stored <= expires + PURGE_SLACK);
     (!fits).then(|| expires + PURGE_SLACK)
 }
 
@@ -92,18 +94,13 @@ macro_rules! apply_update {
         use diesel_async::RunQueryDsl as _;
         let update: $crate::update::UpdateSession<'_> = $update;
         match update
-            .get_result::<(i64, $crate::sql_time::SqlTime)>($conn)
+            .get_result::<(i64, $crate::sql_time::ReadableTime)>($conn)
             .await
             .optional()?
         {
             None => None,
             Some((version, stored)) => {
-                $crate::update::keep_purge_after_near!(
-                    $conn,
-                    update.key,
-                    stored.0,
-                    update.expires.0
-                );
+                $crate::update::keep_purge_after_near!($conn, update.key, stored, update.expires.0);
                 Some(version)
             }
         }

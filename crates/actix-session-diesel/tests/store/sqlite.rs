@@ -311,3 +311,31 @@ async fn a_row_whose_expiry_is_not_a_time_loads_as_damaged_and_is_repaired() {
     let reloaded = RequestScope::new().run(store.load(&key)).await.unwrap();
     assert_eq!(reloaded, Some(counter(2)));
 }
+
+/// A `purge_after` that is not a time (only this store writes it, but SQLite keeps any text):
+/// the update rewrites it rather than fail, which on the writer thread would also have rolled
+/// back every other session's write committed with it.
+#[tokio::test]
+async fn an_update_rewrites_a_purge_after_that_is_not_a_time() {
+    let (store, dir) = sqlite_store(ManualClock::new()).await;
+    let key = save(&store).await.unwrap();
+    let mut db =
+        SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap();
+    db.batch_execute("UPDATE sessions SET purge_after = 'never'")
+        .unwrap();
+    bump(&store, key, 2).await.unwrap();
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        expire_date: chrono::NaiveDateTime,
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        purge_after: chrono::NaiveDateTime,
+    }
+    let row: Stored = diesel::sql_query("SELECT expire_date, purge_after FROM sessions")
+        .get_result(&mut db)
+        .unwrap();
+    assert_eq!(
+        row.purge_after,
+        row.expire_date + chrono::TimeDelta::minutes(1)
+    );
+}
