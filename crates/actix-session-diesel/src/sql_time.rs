@@ -80,9 +80,9 @@ impl FromSql<Timestamp, Pg> for SqlTime {
     }
 }
 
-#[cfg(feature = "sqlite")]
 /// `time` as chrono's `%F %T%.f` writes it (the fraction in 3, 6 or 9 digits, none when zero), or
 /// `None` for what that needs more than digits for: a year outside 0-9999, a leap second.
+#[cfg(feature = "sqlite")]
 fn to_text(time: NaiveDateTime) -> Option<String> {
     let year = u32::try_from(time.year())
         .ok()
@@ -109,9 +109,9 @@ fn to_text(time: NaiveDateTime) -> Option<String> {
     Some(text)
 }
 
-#[cfg(feature = "sqlite")]
 /// Reads `YYYY-MM-DD HH:MM:SS`, with a fraction of 1 to 9 digits or none: what [`to_text`] and
 /// diesel write. `None` for anything else.
+#[cfg(feature = "sqlite")]
 fn from_text(text: &str) -> Option<NaiveDateTime> {
     let bytes = text.as_bytes();
     let number = |digits: &[u8]| {

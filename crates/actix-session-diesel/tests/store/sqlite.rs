@@ -18,6 +18,28 @@ async fn save(store: &DieselSessionStore) -> Result<SessionKey, String> {
         .map_err(|e| format!("{e:?}"))
 }
 
+/// A connection of the test's own to the store's file.
+fn open(dir: &tempfile::TempDir) -> SqliteConnection {
+    SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap()
+}
+
+/// The one session's `expire_date` and `purge_after`, as stored.
+fn expiry_and_purge_after(
+    db: &mut SqliteConnection,
+) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        expire_date: chrono::NaiveDateTime,
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        purge_after: chrono::NaiveDateTime,
+    }
+    let row: Stored = diesel::sql_query("SELECT expire_date, purge_after FROM sessions")
+        .get_result(db)
+        .unwrap();
+    (row.expire_date, row.purge_after)
+}
+
 /// Deleted, the file went on taking writes through the open connections (8,270 answers of 200
 /// seen), all lost at the next start. Now the store notices within a second, fails its calls as
 /// unavailable while it closes the old connections, and carries on with a fresh file.
@@ -82,21 +104,8 @@ async fn purge_after_moves_only_when_the_expiry_leaves_its_minute() {
     let clock = ManualClock::new();
     let (store, dir) = sqlite_store(clock.clone()).await;
     let key = save(&store).await.unwrap();
-    let mut db =
-        SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap();
-    #[derive(QueryableByName)]
-    struct Stored {
-        #[diesel(sql_type = diesel::sql_types::Timestamp)]
-        expire_date: chrono::NaiveDateTime,
-        #[diesel(sql_type = diesel::sql_types::Timestamp)]
-        purge_after: chrono::NaiveDateTime,
-    }
-    let mut stored = || {
-        let row: Stored = diesel::sql_query("SELECT expire_date, purge_after FROM sessions")
-            .get_result(&mut db)
-            .unwrap();
-        (row.expire_date, row.purge_after)
-    };
+    let mut db = open(&dir);
+    let mut stored = || expiry_and_purge_after(&mut db);
     let (saved_expiry, first) = stored();
     assert_eq!(first, saved_expiry + chrono::TimeDelta::minutes(1));
 
@@ -291,8 +300,7 @@ async fn a_write_stalled_by_another_process_fails_in_time_and_is_never_applied_l
 async fn a_row_whose_expiry_is_not_a_time_loads_as_damaged_and_is_repaired() {
     let (store, dir) = sqlite_store(ManualClock::new()).await;
     let key = save(&store).await.unwrap();
-    let mut db =
-        SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap();
+    let mut db = open(&dir);
     db.batch_execute("UPDATE sessions SET expire_date = 'tomorrow'")
         .unwrap();
     let request = RequestScope::new();
@@ -319,23 +327,10 @@ async fn a_row_whose_expiry_is_not_a_time_loads_as_damaged_and_is_repaired() {
 async fn an_update_rewrites_a_purge_after_that_is_not_a_time() {
     let (store, dir) = sqlite_store(ManualClock::new()).await;
     let key = save(&store).await.unwrap();
-    let mut db =
-        SqliteConnection::establish(dir.path().join("sessions.sqlite3").to_str().unwrap()).unwrap();
+    let mut db = open(&dir);
     db.batch_execute("UPDATE sessions SET purge_after = 'never'")
         .unwrap();
     bump(&store, key, 2).await.unwrap();
-    #[derive(QueryableByName)]
-    struct Stored {
-        #[diesel(sql_type = diesel::sql_types::Timestamp)]
-        expire_date: chrono::NaiveDateTime,
-        #[diesel(sql_type = diesel::sql_types::Timestamp)]
-        purge_after: chrono::NaiveDateTime,
-    }
-    let row: Stored = diesel::sql_query("SELECT expire_date, purge_after FROM sessions")
-        .get_result(&mut db)
-        .unwrap();
-    assert_eq!(
-        row.purge_after,
-        row.expire_date + chrono::TimeDelta::minutes(1)
-    );
+    let (expire_date, purge_after) = expiry_and_purge_after(&mut db);
+    assert_eq!(purge_after, expire_date + chrono::TimeDelta::minutes(1));
 }
