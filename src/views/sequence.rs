@@ -8,11 +8,10 @@
 
 use std::fmt::Write as _;
 
-use tera::escape_html;
-
 use super::shorten;
 use crate::config::SessionBackendKind;
 use crate::i18n::{Args, Lang};
+use crate::web::templates::escaped;
 
 /// Where each party's lifeline stands, and the drawing's width.
 const BROWSER_X: u32 = 60;
@@ -246,8 +245,8 @@ impl SequenceDiagram {
   <defs>
     <marker id="arrow-head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" class="arrow-head"/></marker>
   </defs>"#,
-            escape_html(&self.title),
-            escape_html(&self.summary),
+            escaped(&self.title),
+            escaped(&self.summary),
         );
         for Lifeline { x, label } in &self.lifelines {
             let _ = write!(
@@ -255,7 +254,7 @@ impl SequenceDiagram {
                 r#"
   <text class="party" x="{x}" y="22" text-anchor="middle">{}</text>
   <line class="lifeline" x1="{x}" y1="32" x2="{x}" y2="{}"/>"#,
-                escape_html(label),
+                escaped(label),
                 height - 4,
             );
         }
@@ -268,7 +267,7 @@ impl SequenceDiagram {
   <text class="{class}" x="{}" y="{}">{}</text>"#,
                     arrow.text_x,
                     line.y,
-                    escape_html(&line.text),
+                    escaped(&line.text),
                 );
             }
             let reply = if arrow.reply { " reply" } else { "" };
@@ -286,7 +285,7 @@ impl SequenceDiagram {
                 svg,
                 r#"
   <text class="note" x="{x}" y="{y}">{}</text>"#,
-                escape_html(text),
+                escaped(text),
             );
         }
         svg.push_str("\n</svg>");
@@ -398,7 +397,7 @@ mod tests {
         let diagram = SequenceDiagram::draw(&exchange, &[], Lang::En);
         let svg = diagram.svg();
         assert!(
-            svg.contains("Cookie: x=&lt;script&gt;&quot;&amp;&#x27;"),
+            svg.contains("Cookie: x=&lt;script&gt;&quot;&amp;&#39;"),
             "{svg}"
         );
         assert!(!svg.contains("<script>"), "{svg}");

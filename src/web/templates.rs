@@ -1,14 +1,12 @@
 //! Tera templates, compiled into the binary so it runs from any directory, and the `t()`
 //! function through which every template text comes from the visitor's language.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use fluent_templates::fluent_bundle::FluentValue;
 use serde::Serialize;
-use tera::{Context, Tera, Value};
+use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 use crate::i18n::{Args, Lang, language_options};
 
@@ -78,6 +76,10 @@ impl Templates {
         let load = |lang: Lang| {
             let mut tera = Tera::default();
             tera.register_function("t", Translate);
+            // The same on every page of this instance's language.
+            tera.global_context().insert("lang", lang.tag());
+            tera.global_context()
+                .insert("languages", &language_options());
             let sources = TEMPLATES
                 .iter()
                 .map(|(name, source)| (*name, messages_in_place(source, lang)));
@@ -110,8 +112,6 @@ impl Templates {
             tracing::error!(template = name, error = ?error, "page context does not serialise");
             RenderError(lang)
         })?;
-        context.insert("lang", lang.tag());
-        context.insert("languages", &language_options());
         context.insert("here", &frame.here);
         self.0[lang.index()]
             .render(name, &context)
@@ -172,32 +172,42 @@ fn messages_in_place(source: &str, lang: Lang) -> String {
 /// the script look for), so every argument is escaped here instead of the output by Tera.
 struct Translate;
 
-impl tera::Function for Translate {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let text = |name: &str| args.get(name).and_then(Value::as_str);
-        let key = text("key").ok_or("t() needs key=\"…\"")?;
-        let lang = text("lang")
+impl tera::Function<TeraResult<Value>> for Translate {
+    fn call(&self, args: Kwargs, _: &State) -> TeraResult<Value> {
+        let key: &str = args.must_get("key")?;
+        let lang = (args.get::<&str>("lang")?)
             .and_then(Lang::from_tag)
-            .ok_or_else(|| format!("t(key=\"{key}\") needs lang=lang"))?;
+            .ok_or_else(|| tera::Error::message(format!("t(key=\"{key}\") needs lang=lang")))?;
         let fluent_args: Args<'_> = args
             .iter()
-            .filter(|(name, _)| !matches!(name.as_str(), "key" | "lang"))
+            .filter_map(|(name, value)| Some((name.as_str()?, value)))
+            .filter(|(name, _)| !matches!(*name, "key" | "lang"))
             .map(|(name, value)| {
-                let value = match value {
-                    Value::Number(n) if n.is_i64() => FluentValue::from(n.as_i64()),
-                    Value::Number(n) => FluentValue::from(n.as_f64()),
-                    Value::String(s) => FluentValue::from(tera::escape_html(s)),
-                    other => FluentValue::from(tera::escape_html(&other.to_string())),
+                let value = if let Some(n) = value.as_i64() {
+                    FluentValue::from(n)
+                } else if let Some(n) = value.as_f64() {
+                    FluentValue::from(n)
+                } else if let Some(s) = value.as_str() {
+                    FluentValue::from(escaped(s))
+                } else {
+                    FluentValue::from(escaped(&value.to_string()))
                 };
-                (name.clone().into(), value)
+                (name.to_owned().into(), value)
             })
             .collect();
-        Ok(Value::String(lang.text_with(key, &fluent_args)))
+        Ok(Value::safe_string(&lang.text_with(key, &fluent_args)))
     }
 
     fn is_safe(&self) -> bool {
         true
     }
+}
+
+/// `text` escaped for HTML, as Tera escapes what a template prints.
+pub fn escaped(text: &str) -> String {
+    let mut html = Vec::with_capacity(text.len());
+    tera::escape_html(text, &mut html).expect("writing to a Vec cannot fail");
+    String::from_utf8(html).expect("escaping keeps UTF-8 intact")
 }
 
 #[cfg(test)]
@@ -226,14 +236,15 @@ mod tests {
     #[test]
     fn arguments_are_escaped_and_the_message_is_not() {
         use tera::Function as _;
-        let args = HashMap::from([
-            ("key".to_owned(), Value::from("home-session-text")),
-            ("lang".to_owned(), Value::from("en")),
-            ("backend".to_owned(), Value::from("<b>&")),
+        let args = Kwargs::from([
+            ("key", Value::from("home-session-text")),
+            ("lang", Value::from("en")),
+            ("backend", Value::from("<b>&")),
         ]);
-        let Value::String(html) = Translate.call(&args).unwrap() else {
-            panic!("a string")
-        };
+        let context = Context::new();
+        let state = State::new(&context);
+        let value = Translate.call(args, &state).unwrap();
+        let html = value.as_str().expect("a string");
         assert!(html.contains("&lt;b&gt;&amp;"), "{html}");
     }
 

@@ -271,8 +271,7 @@ pub fn unescape_html(html: &str) -> String {
     html.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
+        .replace("&#39;", "'")
         .replace("&amp;", "&")
 }
 
