@@ -195,7 +195,8 @@ impl tera::Function<TeraResult<Value>> for Translate {
                 (name.to_owned().into(), value)
             })
             .collect();
-        Ok(Value::safe_string(&lang.text_with(key, &fluent_args)))
+        // Marked safe by `is_safe`: `Value::safe_string` would copy the text.
+        Ok(Value::from(lang.text_with(key, &fluent_args)))
     }
 
     fn is_safe(&self) -> bool {
