@@ -175,6 +175,12 @@ done
 
 log "building in release mode"
 cargo build --release --quiet --bin cookies-vs-sessions
+# What the binary was built from, read now: an edit during the run does not change what is measured.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=false
+if [[ -n $(git status --porcelain -- src crates migrations templates locales Cargo.toml Cargo.lock 2>/dev/null) ]]; then
+  dirty=true
+fi
 
 # ---------------------------------------------------------------------------------------------
 # One case: a warm-up, then the measured run; one JSON line in $results
@@ -577,11 +583,6 @@ if [[ " $BACKENDS " != *" sqlite "* ]]; then run_peer tower; run_peer django; fi
 if [[ " $BACKENDS " != *" postgres "* ]]; then run_peer actix; fi
 run_purge
 
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=false
-if [[ -n $(git status --porcelain -- src migrations templates Cargo.toml Cargo.lock 2>/dev/null) ]]; then
-  dirty=true
-fi
 django_version=
 if [[ -n $PEER && -x $(dirname "$PEER")/.venv/bin/python ]]; then
   django_version=$("$(dirname "$PEER")/.venv/bin/python" -c 'import django; print(django.get_version())' 2>/dev/null || true)
