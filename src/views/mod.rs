@@ -98,8 +98,8 @@ pub struct CounterPage {
     /// This response's `Set-Cookie` headers, known once every middleware has run.
     pub response_cookies: Vec<SetCookieView>,
     /// This request and its answer drawn as an `<svg>` element (escaped HTML), made with the
-    /// response cookies. Left out while absent: the template tests `is defined`, because Tera
-    /// would escape all of it to test its truth (measured: 13 µs, a seventh of the page's render).
+    /// response cookies. Left out while absent: the template tests `is defined`, because Tera 1
+    /// escaped all of it to test its truth (measured: 13 µs, a seventh of the page's render).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
     /// What the browser sent, for the inspector.
